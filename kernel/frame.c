@@ -1,0 +1,53 @@
+/*
+ * frame.c - the frame-ownership table: one 16-bit owner per frame of RAM.
+ *
+ * The kernel lets a task map only frames it owns, so that no task can reach
+ * memory it was not given.  At boot every frame outside the kernel's
+ * reservation belongs to the first pager; ownership moves only through
+ * SYS_FRAME_GIVE and SYS_PT_DONATE (to FRAME_PT, the kernel's use).  When a
+ * task dies, what it owned goes to its heir (the first pager).
+ */
+#include "kernel.h"
+
+static uint16_t *owner;
+static pfn_t nframes;
+
+void frame_init(pfn_t max_pfn, uint16_t *table)
+{
+	owner = table;
+	nframes = max_pfn;
+	__builtin_memset(owner, 0, max_pfn * sizeof(*owner));
+}
+
+pfn_t frame_max(void)
+{
+	return nframes;
+}
+
+uint16_t frame_owner(pfn_t pfn)
+{
+	return pfn < nframes ? owner[pfn] : FRAME_NONE;
+}
+
+bool frame_owned_by(pfn_t pfn, const struct task *t)
+{
+	return pfn < nframes && owner[pfn] == t->id;
+}
+
+void frame_set_owner(pfn_t pfn, uint16_t id)
+{
+	struct task *old = task_by_id(owner[pfn]), *new = task_by_id(id);
+
+	if (old)
+		old->frames_owned--;
+	if (new)
+		new->frames_owned++;
+	owner[pfn] = id;
+}
+
+void frame_release_task(struct task *t, struct task *heir)
+{
+	for (pfn_t p = 0; p < nframes && t->frames_owned; p++)
+		if (owner[p] == t->id)
+			frame_set_owner(p, heir ? heir->id : FRAME_NONE);
+}

@@ -1,0 +1,61 @@
+/*
+ * signal.h - signal numbers (Linux's) and sending signals.
+ *
+ * This system delivers no signals to handlers: a signal either kills its
+ * target (the process server does that, and the parent's wait status
+ * names the signal) or is ignored by the server's rules.  So signal()
+ * only accepts SIG_DFL; installing anything else fails with ENOSYS.
+ * Implemented in lib/c/sys/signal.c.
+ */
+#ifndef _SIGNAL_H
+#define _SIGNAL_H
+
+#include <sys/types.h>
+
+typedef int sig_atomic_t;
+typedef void (*sighandler_t)(int sig);
+
+#define SIG_ERR		((sighandler_t)-1)
+#define SIG_DFL		((sighandler_t)0)
+#define SIG_IGN		((sighandler_t)1)
+
+#define SIGHUP		1
+#define SIGINT		2
+#define SIGQUIT		3
+#define SIGILL		4
+#define SIGTRAP		5
+#define SIGABRT		6
+#define SIGIOT		SIGABRT
+#define SIGBUS		7
+#define SIGFPE		8
+#define SIGKILL		9
+#define SIGUSR1		10
+#define SIGSEGV		11
+#define SIGUSR2		12
+#define SIGPIPE		13
+#define SIGALRM		14
+#define SIGTERM		15
+#define SIGSTKFLT	16
+#define SIGCHLD		17
+#define SIGCONT		18
+#define SIGSTOP		19
+#define SIGTSTP		20
+#define SIGTTIN		21
+#define SIGTTOU		22
+#define SIGURG		23
+#define SIGXCPU		24
+#define SIGXFSZ		25
+#define SIGVTALRM	26
+#define SIGPROF		27
+#define SIGWINCH	28
+#define SIGIO		29
+#define SIGPOLL		SIGIO
+#define SIGPWR		30
+#define SIGSYS		31
+#define NSIG		65	/* one more than the largest number */
+
+int kill(pid_t pid, int sig);
+int raise(int sig);
+sighandler_t signal(int sig, sighandler_t handler);
+
+#endif /* _SIGNAL_H */

@@ -1,0 +1,76 @@
+/*
+ * unistd.h - processes, file descriptors, the break, and sysconf.
+ *
+ * Implemented by lib/c's OS layer (lib/c/sys): proc.c and fork.c for
+ * processes, fd.c for descriptors (console.c is the only kind so far),
+ * brk.c for the break, time.c for sleeping, misc.c for the rest.  Calls
+ * that need a file system or a pipe server fail with ENOSYS until those
+ * servers exist; execv and execve fail with ENOSYS too.
+ */
+#ifndef _UNISTD_H
+#define _UNISTD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define STDIN_FILENO	0
+#define STDOUT_FILENO	1
+#define STDERR_FILENO	2
+
+#ifndef SEEK_SET
+#define SEEK_SET	0
+#define SEEK_CUR	1
+#define SEEK_END	2
+#endif
+
+/* access() modes */
+#define F_OK		0
+#define X_OK		1
+#define W_OK		2
+#define R_OK		4
+
+/* sysconf() names, Linux values */
+#define _SC_ARG_MAX		0
+#define _SC_CHILD_MAX		1
+#define _SC_CLK_TCK		2
+#define _SC_OPEN_MAX		4
+#define _SC_PAGESIZE		30
+#define _SC_PAGE_SIZE		_SC_PAGESIZE
+#define _SC_NPROCESSORS_CONF	83
+#define _SC_NPROCESSORS_ONLN	84
+
+extern char **environ;
+
+pid_t fork(void);
+_Noreturn void _exit(int status);
+pid_t getpid(void);
+pid_t getppid(void);
+int execv(const char *path, char *const argv[]);
+int execve(const char *path, char *const argv[], char *const envp[]);
+int execvp(const char *file, char *const argv[]);
+
+int brk(void *addr);
+void *sbrk(intptr_t inc);
+
+ssize_t read(int fd, void *buf, size_t n);
+ssize_t write(int fd, const void *buf, size_t n);
+ssize_t pread(int fd, void *buf, size_t n, off_t off);
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off);
+off_t lseek(int fd, off_t off, int whence);
+int close(int fd);
+int ftruncate(int fd, off_t len);
+int dup(int fd);
+int dup2(int fd, int newfd);
+int pipe(int fds[2]);
+int isatty(int fd);
+int unlink(const char *path);
+int access(const char *path, int mode);
+
+long sysconf(int name);
+int getpagesize(void);
+
+unsigned int sleep(unsigned int secs);
+int usleep(useconds_t usecs);
+
+#endif /* _UNISTD_H */

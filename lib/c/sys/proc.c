@@ -1,0 +1,92 @@
+/*
+ * proc.c - process identity and waiting, as requests to the process
+ * server (ipc/proc.h), and exec, which does not exist yet.
+ *
+ * Nothing is cached: after fork() the child must see its own pid, and
+ * asking the server each time makes that automatic.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ipc/proc.h>
+#include <ipc/usys.h>
+
+#include "oslayer.h"
+
+/* Option bits accepted; only WNOHANG means anything without job control. */
+#define WAIT_OPTIONS	(WNOHANG | WUNTRACED | WCONTINUED)
+
+static long proc_getpid(pid_t *pid, pid_t *ppid)
+{
+	struct ipc_msg m = { 0 };
+	long err;
+
+	err = os_request(H_PROC, PROC_GETPID, 0, &m);
+	if (err)
+		return err;
+	*pid = (pid_t)m.w[1];
+	*ppid = (pid_t)m.w[2];
+	return 0;
+}
+
+/* Returns our pid, or -1 with errno if there is no process server. */
+pid_t getpid(void)
+{
+	pid_t pid, ppid;
+	long err = proc_getpid(&pid, &ppid);
+
+	return err ? (pid_t)os_result(err) : pid;
+}
+
+pid_t getppid(void)
+{
+	pid_t pid, ppid;
+	long err = proc_getpid(&pid, &ppid);
+
+	return err ? (pid_t)os_result(err) : ppid;
+}
+
+/*
+ * pid 0 ("any child in my process group") means any child: there are no
+ * process groups.  Returns the child's pid, or 0 under WNOHANG when no
+ * child has changed state yet.
+ */
+pid_t waitpid(pid_t pid, int *status, int options)
+{
+	struct ipc_msg m;
+	long err;
+
+	if (options & ~WAIT_OPTIONS)
+		return (pid_t)os_result(-EINVAL);
+	m = (struct ipc_msg){ .w = { (uint64_t)(int64_t)(pid ? pid : -1),
+				     options & WNOHANG ? PROC_WNOHANG : 0 } };
+	err = os_request(H_PROC, PROC_WAIT, 2, &m);
+	if (err)
+		return (pid_t)os_result(err);
+	if (status && (pid_t)m.w[1] > 0)
+		*status = (int)m.w[2];
+	return (pid_t)m.w[1];
+}
+
+pid_t wait(int *status)
+{
+	return waitpid(-1, status, 0);
+}
+
+int execv(const char *path, char *const argv[])
+{
+	return (int)os_result(-ENOSYS);
+}
+
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+	return (int)os_result(-ENOSYS);
+}
+
+int execvp(const char *file, char *const argv[])
+{
+	return (int)os_result(-ENOSYS);
+}

@@ -1,0 +1,78 @@
+/*
+ * start.c - the life of a process inside lib/c: __libc_start (called by
+ * _start in crt0.S), exit with its atexit handlers, _exit and abort.
+ *
+ * exit() runs the handlers in reverse order of registration, each at most
+ * once even if one of them calls exit() again, then flushes stdio and
+ * ends the process through _exit().  _exit() tells the process server
+ * (PROC_EXIT on H_PROC), which destroys the process without replying; if
+ * the request comes back at all there is no process server, and the
+ * thread just exits, forever if need be.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <ipc/proc.h>
+#include <ipc/usys.h>
+
+#include "oslayer.h"
+
+#define ATEXIT_MAX	32
+
+int main(int argc, char **argv, char **envp);
+
+uint64_t libc_start_ns;
+
+static void (*atexit_fns[ATEXIT_MAX])(void);
+static int atexit_count;
+
+void __libc_start(uint64_t *sp)
+{
+	int argc = (int)sp[0];
+	char **argv = (char **)(sp + 1);
+	char **envp = argv + argc + 1;
+
+	libc_start_ns = (uint64_t)sys_clock_ns();
+	environ = envp;
+	exit(main(argc, argv, envp));
+}
+
+int atexit(void (*fn)(void))
+{
+	if (atexit_count == ATEXIT_MAX)
+		return -1;
+	atexit_fns[atexit_count++] = fn;
+	return 0;
+}
+
+_Noreturn void exit(int status)
+{
+	while (atexit_count > 0)
+		atexit_fns[--atexit_count]();
+	__libc_stdio_flush();
+	_exit(status);
+}
+
+_Noreturn void _exit(int status)
+{
+	struct ipc_msg m = { .w = { (uint64_t)(status & 0xff) } };
+
+	os_request(H_PROC, PROC_EXIT, 1, &m);
+	for (;;)
+		sys0(SYS_THREAD_EXIT);
+}
+
+_Noreturn void _Exit(int status)
+{
+	_exit(status);
+}
+
+/* Dies of SIGABRT if the process server will do it, else exits 128+6. */
+_Noreturn void abort(void)
+{
+	kill(getpid(), SIGABRT);
+	_exit(128 + SIGABRT);
+}

@@ -1,0 +1,95 @@
+/*
+ * frame.c - frames for clients, and the kernel's page-table pool.
+ *
+ * Client frames come from buddy one page at a time; a reference count in
+ * the page descriptor says how many page-map entries (and other holders)
+ * use a frame, and the last frame_put() frees it.
+ *
+ * The kernel builds page tables only from frames mm donated.  Each fault
+ * message reports how many donated frames the kernel still has free; mm
+ * tops the pool up in batches before it drops below what one more mapping
+ * could need (three tables for a fresh 512 GiB region, plus a root).
+ */
+#include "mm.h"
+
+#define PT_POOL_LOW	8
+#define PT_POOL_BATCH	32
+
+static uint64_t pt_pool_free;
+
+void frame_zero(void *addr)
+{
+	uint64_t *p = addr;
+
+	/* Wide stores: under TCG, rep stosb costs far more per page. */
+	for (unsigned i = 0; i < PAGE_SIZE / 8; i += 8) {
+		p[i] = 0; p[i + 1] = 0; p[i + 2] = 0; p[i + 3] = 0;
+		p[i + 4] = 0; p[i + 5] = 0; p[i + 6] = 0; p[i + 7] = 0;
+	}
+}
+
+struct page *frame_alloc(void)
+{
+	struct page *p = buddy_alloc(MM_GFP_KERNEL, 0);
+
+	if (!p)
+		return NULL;
+	p->refcount = 1;
+	p->mapcount = 0;
+	mm_stats.pgalloc++;
+	return p;
+}
+
+struct page *frame_alloc_zeroed(void)
+{
+	struct page *p = frame_alloc();
+
+	if (p)
+		frame_zero(page_address(p));
+	return p;
+}
+
+void frame_put(struct page *p)
+{
+	MM_ASSERT(p->refcount > 0);
+	if (--p->refcount > 0)
+		return;
+	p->flags &= PG_reserved;
+	mm_stats.pgfree++;
+	buddy_free(p, 0);
+}
+
+/*
+ * Keep the kernel's pool of page-table frames above PT_POOL_LOW.
+ * kernel_free is the count the kernel last reported, or -1 to ask it.
+ */
+void pt_pool_ensure(long kernel_free)
+{
+	uint64_t pfns[PT_POOL_BATCH];
+	unsigned n = 0;
+	long r;
+
+	if (kernel_free < 0)
+		kernel_free = sys2(SYS_PT_DONATE, 0, 0);
+	pt_pool_free = (uint64_t)kernel_free;
+	if (pt_pool_free >= PT_POOL_LOW)
+		return;
+	while (n < PT_POOL_BATCH) {
+		struct page *p = buddy_alloc(MM_GFP_KERNEL, 0);
+
+		if (!p)
+			break;
+		pfns[n++] = page_to_pfn(p);
+	}
+	if (!n)
+		return;
+	r = sys2(SYS_PT_DONATE, pfns, n);
+	if (r < 0) {
+		mm_log("mm: page-table donation refused (%ld)\n", r);
+		for (unsigned i = 0; i < n; i++)
+			buddy_free(pfn_to_page(pfns[i]), 0);
+		return;
+	}
+	mm_stats.pt_donated += n;
+	pt_pool_free = (uint64_t)r;
+}

@@ -1,0 +1,571 @@
+/*
+ * mmap.c - the mm requests: mmap, munmap, mprotect, brk, madvise, mincore,
+ * msync, and from the process server spawn and exit.
+ *
+ * Every handler decodes and checks its whole request first (alignment,
+ * lengths, flags, that the range lies in the user half), with Linux's
+ * errno for each failure, and only then changes anything.  A range
+ * operation first "carves" the VMA tree so that the range's ends fall on
+ * VMA boundaries (splitting at most two VMAs), then works on whole VMAs.
+ */
+#include <string.h>
+#include <ipc/server.h>
+#include "mm.h"
+
+#define PROT_READ	0x1
+#define PROT_WRITE	0x2
+#define PROT_EXEC	0x4
+#define MAP_SHARED	0x01
+#define MAP_PRIVATE	0x02
+#define MAP_TYPE	0x0f
+#define MAP_FIXED	0x10
+#define MAP_ANONYMOUS	0x20
+#define MAP_GROWSDOWN	0x100
+#define MAP_DENYWRITE	0x800
+#define MAP_EXECUTABLE	0x1000
+#define MAP_LOCKED	0x2000
+#define MAP_NORESERVE	0x4000
+#define MAP_POPULATE	0x8000
+#define MAP_NONBLOCK	0x10000
+#define MAP_STACK	0x20000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_KNOWN	(MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | \
+			 MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE | \
+			 MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | \
+			 MAP_NONBLOCK | MAP_STACK | MAP_FIXED_NOREPLACE)
+#define MS_ASYNC	1
+#define MS_INVALIDATE	2
+#define MS_SYNC		4
+#define MADV_NORMAL	0
+#define MADV_RANDOM	1
+#define MADV_SEQUENTIAL	2
+#define MADV_WILLNEED	3
+#define MADV_DONTNEED	4
+#define MADV_COLD	20
+#define MADV_PAGEOUT	21
+#define USER_END	0x0000800000000000ull
+
+static char info_buf[IPC_BUF_MAX];
+static uint64_t pending_close[2];
+
+/* Handles minted for a reply are closed once the reply has gone. */
+void mm_close_pending(void)
+{
+	for (int i = 0; i < 2; i++) {
+		if (pending_close[i])
+			sys1(SYS_HANDLE_CLOSE, pending_close[i]);
+		pending_close[i] = 0;
+	}
+}
+
+static struct mm_ctx *client(const struct ipc_msg *m)
+{
+	return ctx_get(m->badge);
+}
+
+static bool from_proc(const struct ipc_msg *m)
+{
+	return m->badge == MM_BADGE_PROC;
+}
+
+/* [addr, addr+len) page-aligned and inside the user half? */
+static int range_check(vaddr_t addr, uint64_t len, vaddr_t *end)
+{
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (len > USER_END || MM_ALIGN_UP(len, PAGE_SIZE) > USER_END - addr)
+		return -ENOMEM;
+	*end = addr + MM_ALIGN_UP(len, PAGE_SIZE);
+	return 0;
+}
+
+/* Is every page of [start, end) inside some VMA? */
+static bool range_mapped(struct mm_ctx *c, vaddr_t start, vaddr_t end)
+{
+	vaddr_t at = start;
+
+	while (at < end) {
+		struct vma *v = vma_find(&c->vmas, at);
+
+		if (!v || v->start > at)
+			return false;
+		at = v->end;
+	}
+	return true;
+}
+
+static int split_at(struct mm_ctx *c, vaddr_t addr)
+{
+	struct vma *v = vma_find(&c->vmas, addr), *n;
+
+	if (!v || v->start >= addr)
+		return 0;
+	n = vma_obj_alloc();
+	if (!n)
+		return -ENOMEM;
+	if (vma_split(&c->vmas, v, addr, n)) {
+		vma_obj_free(n);
+		return -ENOMEM;
+	}
+	if (n->file)
+		((struct mm_backing *)n->file)->refs++;
+	return 0;
+}
+
+/* Make start and end fall on VMA boundaries. */
+static int carve(struct mm_ctx *c, vaddr_t start, vaddr_t end)
+{
+	int err = split_at(c, start);
+
+	return err ? err : split_at(c, end);
+}
+
+static void merge_around(struct mm_ctx *c, struct vma *v)
+{
+	struct vma *survivor, *removed[2];
+	int n = vma_merge_prev_next(&c->vmas, v, &survivor, removed);
+
+	for (int i = 0; i < n; i++)
+		ctx_vma_free(removed[i]);
+}
+
+static int do_munmap(struct mm_ctx *c, vaddr_t start, vaddr_t end)
+{
+	struct vma *v;
+	int err = carve(c, start, end);
+
+	if (err)
+		return err;
+	while ((v = vma_find_intersection(&c->vmas, start, end))) {
+		vma_remove(&c->vmas, v);
+		ctx_vma_free(v);
+	}
+	return ctx_unmap_range(c, start, end);
+}
+
+static unsigned long prot_to_flags(unsigned long prot)
+{
+	unsigned long f = VMA_MAYREAD | VMA_MAYWRITE | VMA_MAYEXEC;
+
+	if (prot & PROT_READ)
+		f |= VMA_READ;
+	if (prot & PROT_WRITE)
+		f |= VMA_WRITE;
+	if (prot & PROT_EXEC)
+		f |= VMA_EXEC;
+	return f;
+}
+
+/* Fault in [start, end) now (MAP_POPULATE, MADV_WILLNEED). */
+static void populate(struct mm_ctx *c, struct vma *v, vaddr_t start,
+		     vaddr_t end)
+{
+	for (vaddr_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t *e = pagemap_slot(&c->pm, va, true);
+		struct page *p;
+
+		if (!e)
+			return;
+		if (!(*e & PME_PRESENT)) {
+			if (!(p = frame_alloc_zeroed()))
+				return;
+			*e = ((uint64_t)page_to_pfn(p) << PME_PFN_SHIFT) |
+			     PME_PRESENT;
+			c->rss++;
+		}
+		pt_pool_ensure(-1);
+		if (ctx_map_now(c, va, *e, vma_prot(v)) == 0)
+			*e |= PME_MAPPED;
+	}
+}
+
+static int mmap_place(struct mm_ctx *c, vaddr_t hint, uint64_t len,
+		      unsigned long flags, vaddr_t *out)
+{
+	vaddr_t end;
+
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (hint & (PAGE_SIZE - 1) || hint < MM_MMAP_MIN)
+			return hint & (PAGE_SIZE - 1) ? -EINVAL : -EPERM;
+		if (range_check(hint, len, &end))
+			return -ENOMEM;
+		if ((flags & MAP_FIXED_NOREPLACE) &&
+		    vma_find_intersection(&c->vmas, hint, end))
+			return -EEXIST;
+		*out = hint;
+		return 0;
+	}
+	hint &= PAGE_MASK;
+	if (hint >= MM_MMAP_MIN && hint < MM_MMAP_TOP &&
+	    len <= MM_MMAP_TOP - hint &&
+	    !vma_find_intersection(&c->vmas, hint, hint + len)) {
+		*out = hint;
+		return 0;
+	}
+	return vma_gap_find_topdown(&c->vmas, len, PAGE_SIZE, MM_MMAP_MIN,
+				    MM_MMAP_TOP, out) ? -ENOMEM : 0;
+}
+
+static int h_mmap(struct ipc_msg *m, void *unused)
+{
+	struct mm_ctx *c = client(m);
+	vaddr_t hint = m->w[0], addr;
+	uint64_t len = m->w[1], prot = m->w[2], flags = m->w[3];
+	struct vma *v;
+	int err;
+
+	(void)unused;
+	if (!c)
+		err = -EPERM;
+	else if (len == 0 || (prot & ~7ull) || (flags & ~(uint64_t)MAP_KNOWN))
+		err = -EINVAL;
+	else if ((flags & MAP_TYPE) != MAP_SHARED &&
+		 (flags & MAP_TYPE) != MAP_PRIVATE)
+		err = -EINVAL;
+	else if (len > USER_END)
+		err = -ENOMEM;
+	else if (!(flags & MAP_ANONYMOUS))
+		err = (int64_t)m->w[4] < 0 ? -EBADF : -ENODEV;
+	else if ((flags & MAP_TYPE) == MAP_SHARED)
+		err = -ENOSYS;		/* shared anonymous memory: not yet */
+	else
+		err = mmap_place(c, hint, MM_ALIGN_UP(len, PAGE_SIZE), flags,
+				 &addr);
+	if (!err) {
+		len = MM_ALIGN_UP(len, PAGE_SIZE);
+		err = do_munmap(c, addr, addr + len);
+	}
+	if (!err) {
+		v = ctx_vma_new(c, addr, addr + len, prot_to_flags(prot), NULL);
+		if (!v)
+			err = -ENOMEM;
+		else if (flags & MAP_POPULATE)
+			populate(c, v, addr, addr + len);
+		if (v)
+			merge_around(c, v);
+	}
+	ipc_reply_set(m, err, 1);
+	m->w[1] = err ? 0 : addr;
+	return IPC_REPLY;
+}
+
+static int h_munmap(struct ipc_msg *m, void *unused)
+{
+	struct mm_ctx *c = client(m);
+	vaddr_t end;
+	int err;
+
+	(void)unused;
+	if (!c)
+		err = -EPERM;
+	else if (m->w[1] == 0)
+		err = -EINVAL;
+	else if ((err = range_check(m->w[0], m->w[1], &end)) == 0)
+		err = do_munmap(c, m->w[0], end);
+	else if (err == -ENOMEM)
+		err = -EINVAL;
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
+static int h_mprotect(struct ipc_msg *m, void *unused)
+{
+	struct mm_ctx *c = client(m);
+	vaddr_t start = m->w[0], end;
+	uint64_t prot = m->w[2];
+	unsigned kprot;
+	struct vma *v;
+	int err;
+
+	(void)unused;
+	if (!c)
+		err = -EPERM;
+	else if (prot & ~7ull)
+		err = -EINVAL;
+	else if ((err = range_check(start, m->w[1], &end)) != 0)
+		;
+	else if (!range_mapped(c, start, end))
+		err = -ENOMEM;
+	else
+		err = carve(c, start, end);
+	if (!err && end > start) {
+		for (v = vma_find(&c->vmas, start); v && v->start < end;
+		     v = vma_next(&c->vmas, v))
+			v->flags = (v->flags & ~(VMA_READ | VMA_WRITE |
+				    VMA_EXEC)) | (prot_to_flags(prot) &
+				    (VMA_READ | VMA_WRITE | VMA_EXEC));
+		/* Never grant write here: a write faults, and the fault
+		 * path decides (copy-on-write pages must be copied). */
+		kprot = prot ? AS_PROT_READ | (prot & PROT_EXEC ?
+						AS_PROT_EXEC : 0) : 0;
+		if (kprot)
+			err = (int)sys4(SYS_AS_PROTECT, c->as, start,
+					(end - start) >> PAGE_SHIFT, kprot);
+		else
+			err = (int)sys3(SYS_AS_UNMAP, c->as, start,
+					(end - start) >> PAGE_SHIFT);
+		v = vma_find(&c->vmas, start);
+		if (v)
+			merge_around(c, v);
+	}
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
+static int h_brk(struct ipc_msg *m, void *unused)
+{
+	struct mm_ctx *c = client(m);
+	vaddr_t want = m->w[0], old, new;
+	int err = 0;
+
+	(void)unused;
+	if (!c) {
+		ipc_reply_set(m, -EPERM, 0);
+		return IPC_REPLY;
+	}
+	old = MM_ALIGN_UP(c->brk, PAGE_SIZE);
+	new = MM_ALIGN_UP(want, PAGE_SIZE);
+	if (want < c->brk_start || want > MM_MMAP_TOP)
+		goto out;
+	if (new > old) {
+		struct vma *v;
+
+		if (vma_find_intersection(&c->vmas, old, new))
+			goto out;
+		v = ctx_vma_new(c, old, new, VMA_READ | VMA_WRITE |
+				VMA_MAYREAD | VMA_MAYWRITE | VMA_MAYEXEC, NULL);
+		if (!v)
+			goto out;
+		merge_around(c, v);
+	} else if (new < old) {
+		err = do_munmap(c, new, old);
+		if (err)
+			goto out;
+	}
+	c->brk = want;
+out:
+	ipc_reply_set(m, 0, 1);
+	m->w[1] = c->brk;
+	return IPC_REPLY;
+}
+
+static void zap_entry(vaddr_t va, uint64_t *e, void *arg)
+{
+	struct mm_ctx *c = arg;
+
+	(void)va;
+	if (*e & PME_PRESENT) {
+		frame_put(pfn_to_page(pme_pfn(*e)));
+		c->rss--;
+	}
+	*e = 0;
+}
+
+static int h_madvise(struct ipc_msg *m, void *unused)
+{
+	struct mm_ctx *c = client(m);
+	vaddr_t start = m->w[0], end;
+	int err;
+
+	(void)unused;
+	if (!c)
+		err = -EPERM;
+	else if ((err = range_check(start, m->w[1], &end)) != 0)
+		;
+	else if (m->w[2] != MADV_NORMAL && m->w[2] != MADV_RANDOM &&
+		 m->w[2] != MADV_SEQUENTIAL && m->w[2] != MADV_WILLNEED &&
+		 m->w[2] != MADV_DONTNEED && m->w[2] != MADV_COLD &&
+		 m->w[2] != MADV_PAGEOUT)
+		err = -EINVAL;
+	else if (!range_mapped(c, start, end))
+		err = -ENOMEM;
+	else if (m->w[2] == MADV_DONTNEED) {
+		err = (int)sys3(SYS_AS_UNMAP, c->as, start,
+				(end - start) >> PAGE_SHIFT);
+		pagemap_for_range(&c->pm, start, end, zap_entry, c);
+	}
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
+static int h_mincore(struct ipc_msg *m, void *unused)
+{
+	struct mm_ctx *c = client(m);
+	vaddr_t start = m->w[0], end;
+	uint64_t n = m->w[1];
+	int err;
+
+	(void)unused;
+	if (!c)
+		err = -EPERM;
+	else if (n > MM_MINCORE_MAX)
+		err = -EINVAL;
+	else if ((err = range_check(start, n << PAGE_SHIFT, &end)) != 0)
+		;
+	else if (!range_mapped(c, start, end))
+		err = -ENOMEM;
+	ipc_reply_set(m, err, 7);
+	for (int i = 1; i < 8; i++)
+		m->w[i] = 0;
+	for (uint64_t i = 0; !err && i < n; i++) {
+		uint64_t *e = pagemap_slot(&c->pm, start + i * PAGE_SIZE, false);
+
+		if (e && (*e & PME_PRESENT))
+			m->w[1 + i / 64] |= 1ull << (i % 64);
+	}
+	return IPC_REPLY;
+}
+
+static int h_msync(struct ipc_msg *m, void *unused)
+{
+	struct mm_ctx *c = client(m);
+	uint64_t flags = m->w[2];
+	vaddr_t end;
+	int err;
+
+	(void)unused;
+	if (!c)
+		err = -EPERM;
+	else if ((flags & ~(uint64_t)(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+		 ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+		err = -EINVAL;
+	else if ((err = range_check(m->w[0], m->w[1], &end)) != 0)
+		;
+	else if (!range_mapped(c, m->w[0], end))
+		err = -ENOMEM;
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
+static int h_info(struct ipc_msg *m, void *unused)
+{
+	int n = info_format((unsigned)m->w[0], info_buf, sizeof(info_buf));
+
+	(void)unused;
+	ipc_reply_set(m, n < 0 ? n : 0, 1);
+	m->w[1] = n < 0 ? 0 : (uint64_t)n;
+	if (n > 0) {
+		m->tag |= IPC_TAG_BUF(n);
+		m->buf = info_buf;
+	}
+	return IPC_REPLY;
+}
+
+static int h_check(struct ipc_msg *m, void *unused)
+{
+	int err = buddy_check() || slab_check_all() ? -EIO : 0;
+
+	(void)unused;
+	for (unsigned id = 0; !err && id < MM_MAX_CTX; id++) {
+		struct mm_ctx *c = ctx_get(id);
+
+		if (c && vma_tree_check(&c->vmas))
+			err = -EIO;
+	}
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
+/* Reply to spawn/fork: the AS handle (tasks only) and a client handle. */
+static int reply_new_ctx(struct ipc_msg *m, struct mm_ctx *c, vaddr_t entry,
+			 vaddr_t sp)
+{
+	long as = sys3(SYS_HANDLE_MINT, c->as, AS_R_TASK, 0);
+	long ep = sys3(SYS_HANDLE_MINT, BOOT_H_FAULT_EP, R_SEND, c->id);
+
+	if (as < 0 || ep < 0) {
+		if (as > 0)
+			sys1(SYS_HANDLE_CLOSE, as);
+		if (ep > 0)
+			sys1(SYS_HANDLE_CLOSE, ep);
+		ctx_destroy(c);
+		ipc_reply_set(m, -ENOMEM, 0);
+		return IPC_REPLY;
+	}
+	pending_close[0] = (uint64_t)as;
+	pending_close[1] = (uint64_t)ep;
+	ipc_reply_set(m, 0, 5);
+	m->tag |= IPC_TAG_HANDLES(2);
+	m->w[1] = (uint64_t)as;
+	m->w[2] = (uint64_t)ep;
+	m->w[3] = c->id;
+	m->w[4] = entry;
+	m->w[5] = sp;
+	return IPC_REPLY;
+}
+
+static int h_spawn(struct ipc_msg *m, void *recvbuf)
+{
+	unsigned len = IPC_TAG_BUFLEN(m->tag);
+	struct mm_ctx *c;
+	vaddr_t entry, sp;
+	int err;
+
+	if (!from_proc(m))
+		err = -EPERM;
+	else if (len == 0 || (m->tag & IPC_TAG_TRUNC))
+		err = -EINVAL;
+	else if (!(c = ctx_create((uint32_t)m->w[0])))
+		err = -ENOMEM;
+	else if ((err = exec_load(c, recvbuf, len, &entry, &sp)) != 0)
+		ctx_destroy(c);
+	else
+		return reply_new_ctx(m, c, entry, sp);
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
+static int h_exit(struct ipc_msg *m, void *unused)
+{
+	struct mm_ctx *c = ctx_get(m->w[0]);
+	int err = 0;
+
+	(void)unused;
+	if (!from_proc(m))
+		err = -EPERM;
+	else if (!c)
+		err = -ESRCH;
+	else
+		ctx_destroy(c);
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
+static int h_set_oom_adj(struct ipc_msg *m, void *unused)
+{
+	struct mm_ctx *c = ctx_get(m->w[0]);
+	int64_t v = (int64_t)m->w[1];
+	int err = 0;
+
+	(void)unused;
+	if (!from_proc(m))
+		err = -EPERM;
+	else if (!c)
+		err = -ESRCH;
+	else if (v < -1000 || v > 1000)
+		err = -EINVAL;
+	else
+		c->oom_score_adj = (int)v;
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
+static const ipc_handler mm_handlers[MM_LABEL_COUNT] = {
+	[MM_MMAP - MM_MMAP] = h_mmap,
+	[MM_MUNMAP - MM_MMAP] = h_munmap,
+	[MM_MPROTECT - MM_MMAP] = h_mprotect,
+	[MM_BRK - MM_MMAP] = h_brk,
+	[MM_MADVISE - MM_MMAP] = h_madvise,
+	[MM_MINCORE - MM_MMAP] = h_mincore,
+	[MM_MSYNC - MM_MMAP] = h_msync,
+	[MM_INFO - MM_MMAP] = h_info,
+	[MM_CHECK - MM_MMAP] = h_check,
+	[MM_SPAWN - MM_MMAP] = h_spawn,
+	[MM_EXIT - MM_MMAP] = h_exit,
+	[MM_SET_OOM_ADJ - MM_MMAP] = h_set_oom_adj,
+};
+
+const struct ipc_proto mm_protos[] = {
+	{ MM_MMAP, MM_LABEL_COUNT, mm_handlers },
+};
+const unsigned mm_nprotos = 1;

@@ -1,0 +1,184 @@
+/*
+ * space.c - memory contexts: one per client address space.
+ *
+ * A context ties together the kernel address space (mm holds the only
+ * handle with map rights), the VMA tree and the page map.  Its id is the
+ * label the kernel puts in every fault from that space and the badge on the
+ * client's handle to mm, so both faults and requests find it by index.
+ */
+#include <string.h>
+#include "mm.h"
+
+static struct mm_ctx *ctx_table[MM_MAX_CTX];
+static struct slab_cache *ctx_cache, *vma_cache, *backing_cache;
+
+struct mm_ctx *ctx_get(uint64_t id)
+{
+	return id < MM_MAX_CTX ? ctx_table[id] : NULL;
+}
+
+static void caches_init(void)
+{
+	ctx_cache = slab_cache_create("mm_ctx", sizeof(struct mm_ctx), 0,
+				      NULL);
+	vma_cache = slab_cache_create("vm_area_struct", sizeof(struct vma),
+				      0, NULL);
+	backing_cache = slab_cache_create("mm_backing",
+					  sizeof(struct mm_backing), 0, NULL);
+	if (!ctx_cache || !vma_cache || !backing_cache)
+		mm_panic("cannot create slab caches");
+}
+
+struct mm_ctx *ctx_create(uint32_t pid)
+{
+	struct mm_ctx *c;
+	long as;
+	unsigned id;
+
+	if (!ctx_cache)
+		caches_init();
+	for (id = 1; id < MM_MAX_CTX && ctx_table[id]; id++)
+		;
+	if (id == MM_MAX_CTX || !(c = slab_alloc(ctx_cache)))
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	pt_pool_ensure(-1);
+	as = sys1(SYS_AS_CREATE, id);
+	if (as < 0) {
+		slab_free(ctx_cache, c);
+		return NULL;
+	}
+	c->id = id;
+	c->pid = pid;
+	c->as = (uint64_t)as;
+	vma_tree_init(&c->vmas);
+	pagemap_init(&c->pm);
+	ctx_table[id] = c;
+	return c;
+}
+
+unsigned vma_prot(const struct vma *v)
+{
+	unsigned prot = 0;
+
+	if (v->flags & VMA_READ)
+		prot |= AS_PROT_READ;
+	if (v->flags & VMA_WRITE)
+		prot |= AS_PROT_WRITE | AS_PROT_READ;
+	if (v->flags & VMA_EXEC)
+		prot |= AS_PROT_EXEC | AS_PROT_READ;
+	return prot;
+}
+
+struct vma *ctx_vma_new(struct mm_ctx *c, vaddr_t start, vaddr_t end,
+			unsigned long flags, struct mm_backing *b)
+{
+	struct vma *v = slab_alloc(vma_cache);
+
+	if (!v)
+		return NULL;
+	memset(v, 0, sizeof(*v));
+	v->start = start;
+	v->end = end;
+	v->flags = flags;
+	v->pgoff = start >> PAGE_SHIFT;
+	v->file = b;
+	if (b)
+		b->refs++;
+	if (vma_insert(&c->vmas, v)) {
+		ctx_vma_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+struct vma *vma_obj_alloc(void)
+{
+	return slab_alloc(vma_cache);
+}
+
+void vma_obj_free(struct vma *v)
+{
+	slab_free(vma_cache, v);
+}
+
+void ctx_vma_free(struct vma *v)
+{
+	struct mm_backing *b = v->file;
+
+	if (b && --b->refs == 0)
+		slab_free(backing_cache, b);
+	slab_free(vma_cache, v);
+}
+
+void ctx_vma_free_backing(struct mm_backing *b)
+{
+	slab_free(backing_cache, b);
+}
+
+struct mm_backing *backing_new(const uint8_t *data, uint64_t size,
+			       vaddr_t vstart)
+{
+	struct mm_backing *b = slab_alloc(backing_cache);
+
+	if (b) {
+		b->refs = 0;
+		b->data = data;
+		b->size = size;
+		b->vstart = vstart;
+	}
+	return b;
+}
+
+/* Map one page-map entry into the kernel's table for c. */
+int ctx_map_now(struct mm_ctx *c, vaddr_t va, uint64_t e, unsigned prot)
+{
+	struct as_map_op op = { va | prot, pme_pfn(e) };
+	long r = sys3(SYS_AS_MAP, c->as, &op, 1);
+
+	return r == 1 ? 0 : (r < 0 ? (int)r : -EIO);
+}
+
+static void drop_entry(vaddr_t va, uint64_t *e, void *arg)
+{
+	struct mm_ctx *c = arg;
+
+	(void)va;
+	if (*e & PME_PRESENT) {
+		frame_put(pfn_to_page(pme_pfn(*e)));
+		c->rss--;
+	}
+	*e = 0;
+}
+
+/* Forget and free every page in [start, end); unmap it in the kernel. */
+int ctx_unmap_range(struct mm_ctx *c, vaddr_t start, vaddr_t end)
+{
+	long r = sys3(SYS_AS_UNMAP, c->as, start, (end - start) >> PAGE_SHIFT);
+
+	if (r < 0)
+		return (int)r;
+	return pagemap_for_range(&c->pm, start, end, drop_entry, c);
+}
+
+static void destroy_entry(vaddr_t va, uint64_t e, void *arg)
+{
+	uint64_t tmp = e;
+
+	drop_entry(va, &tmp, arg);
+}
+
+void ctx_destroy(struct mm_ctx *c)
+{
+	struct vma *v, *n;
+
+	sys1(SYS_AS_DESTROY, c->as);
+	sys1(SYS_HANDLE_CLOSE, c->as);
+	pagemap_destroy(&c->pm, destroy_entry, c);
+	vma_for_each_safe(v, n, &c->vmas) {
+		vma_remove(&c->vmas, v);
+		ctx_vma_free(v);
+	}
+	ctx_table[c->id] = NULL;
+	slab_free(ctx_cache, c);
+}
