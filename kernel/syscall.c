@@ -239,11 +239,21 @@ static long sys_reply_save(struct thread *self, struct regs *r)
 	return slot;
 }
 
+/*
+ * Register where incoming buffers land.  The buffer is faulted in now,
+ * writable, because a message is copied into it while its owner is not
+ * running and so cannot take a fault then.
+ */
 static long sys_ipc_set_recvbuf(struct thread *self, struct regs *r)
 {
+	int err;
+
 	if (ARG(1) > IPC_BUF_MAX || ARG(0) >= USER_TOP ||
 	    ARG(1) > USER_TOP - ARG(0))
 		return -EINVAL;
+	err = user_buf_ready(self, ARG(0), ARG(1), true);
+	if (err)
+		return err == -EAGAIN ? NORET : err;
 	self->recvbuf = ARG(0);
 	self->recvbuf_len = ARG(1);
 	return 0;

@@ -203,7 +203,8 @@ static int proc_start(struct proc *p, const struct ipc_msg *mr)
 	if (exc > 0)
 		task = sys3(SYS_TASK_CREATE, as, exc, p->name);
 	err = task < 0 ? task : exc < 0 ? exc : 0;
-	if (!err && (sys4(SYS_HANDLE_GIVE, task, proc_ep, R_SEND, p->pid) !=
+	if (!err && (sys4(SYS_HANDLE_GIVE, task, proc_ep, R_SEND | R_GRANT,
+			  p->pid) !=
 		     H_PROC ||
 		     sys4(SYS_HANDLE_GIVE, task, mm_ep, R_SEND, 0) != H_MM))
 		err = -ENOMEM;
@@ -555,7 +556,8 @@ static const ipc_handler proc_handlers[PROC_LABEL_COUNT] = {
 };
 
 static const struct ipc_proto protos[] = {
-	{ PROC_SPAWN, PROC_LABEL_COUNT, proc_handlers },
+	{ PROC_SPAWN, PROC_LABEL_COUNT, proc_handlers,
+	  1ull << (PROC_REGISTER - PROC_SPAWN) },
 };
 
 void proc_serve(uint64_t ep)

@@ -254,15 +254,22 @@ static void run_script(const char *script)
 
 		if (n >= sizeof(line))
 			n = sizeof(line) - 1;
+		char copy[LINE_MAX];
+		const char *cmd;
+
 		memcpy(line, script, n);
 		line[n] = 0;
 		script += n;
 		if (*script)
 			script++;
-		printf(PROMPT "%s\n", line);
-		if (run_line(line)) {
+		cmd = line + strspn(line, " \t");
+		if (!*cmd)
+			continue;
+		strcpy(copy, cmd);
+		printf(PROMPT "%s\n", cmd);
+		if (run_line(copy)) {
 			failed = 1;
-			printf("init: command failed: %s\n", line);
+			printf("init: command failed: %s\n", cmd);
 		}
 	}
 	fflush(stdout);

@@ -566,6 +566,6 @@ static const ipc_handler mm_handlers[MM_LABEL_COUNT] = {
 };
 
 const struct ipc_proto mm_protos[] = {
-	{ MM_MMAP, MM_LABEL_COUNT, mm_handlers },
+	{ MM_MMAP, MM_LABEL_COUNT, mm_handlers, 0 },
 };
 const unsigned mm_nprotos = 1;

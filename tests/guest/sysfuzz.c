@@ -83,10 +83,9 @@ int main(void)
 			a[0] %= 1000;
 			break;
 		case SYS_DEBUG_WRITE:
-			a[1] %= 64;			/* keep the console sane */
-			if (a[0] >= (uint64_t)scratch &&
-			    a[0] < (uint64_t)scratch + sizeof(scratch))
-				a[0] = 0xffffffff80100000ull;
+			a[1] %= 64;			/* keep the console sane: */
+			if (a[0] < 0x0000800000000000ull)  /* only bad pointers */
+				a[0] |= 0xffff800000000000ull;
 			break;
 		case SYS_HANDLE_CLOSE: case SYS_HANDLE_MINT:
 		case SYS_HANDLE_GIVE:

@@ -1,11 +1,12 @@
 /*
  * unistd.h - processes, file descriptors, the break, and sysconf.
  *
- * Implemented by lib/c's OS layer (lib/c/sys): proc.c and fork.c for
- * processes, fd.c for descriptors (console.c is the only kind so far),
- * brk.c for the break, time.c for sleeping, misc.c for the rest.  Calls
- * that need a file system or a pipe server fail with ENOSYS until those
- * servers exist; execv and execve fail with ENOSYS too.
+ * Implemented by lib/c's OS layer (lib/c/sys): start.c, proc.c and
+ * fork.c for processes, fd.c for descriptors (console.c is the only kind
+ * so far), path.c for calls that take a path, brk.c for the break,
+ * time.c for sleeping, sysconf.c for sysconf.  Calls that need a file
+ * system or a pipe server fail with ENOSYS until those servers exist;
+ * the exec family fails with ENOSYS too.
  */
 #ifndef _UNISTD_H
 #define _UNISTD_H

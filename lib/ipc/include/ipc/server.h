@@ -20,6 +20,11 @@ typedef int (*ipc_handler)(struct ipc_msg *m, void *ctx);
 struct ipc_proto {
 	unsigned base, count;		/* labels [base, base + count) */
 	const ipc_handler *handlers;
+	/* Bit (label - base): that request may carry handles, and its
+	 * handler owns them.  Handles sent with any other request are
+	 * closed before the handler runs, so no client can fill a server's
+	 * handle table. */
+	uint64_t takes_handles;
 };
 
 struct ipc_server {
@@ -44,5 +49,6 @@ static inline void ipc_reply_set(struct ipc_msg *m, long status,
 
 __attribute__((noreturn)) void ipc_serve(struct ipc_server *s);
 int ipc_dispatch(struct ipc_server *s, struct ipc_msg *m);
+void ipc_drop_handles(struct ipc_msg *m);
 
 #endif

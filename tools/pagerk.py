@@ -1,0 +1,127 @@
+"""Shared by tools/run, tools/test, tools/run-client, tools/bench and the
+integration tests: building the image and composing the QEMU command line.
+
+One place decides the machine (QEMU flags), so every boot - interactive,
+tested or benchmarked - is the same machine.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_BUILD = os.path.join(ROOT, "build")
+CROSS = os.path.join(ROOT, "cross", "x86_64-pagerk.ini")
+
+# QEMU exit statuses (isa-debug-exit: 2 * code + 1) and what they mean.
+EXIT_HALT_OK = 1          # code 0: clean halt
+EXIT_HALT_FAILED = 3      # code 1: a --cmd command failed
+EXIT_PANIC = 0x21 * 2 + 1  # code 0x21: kernel panic (67)
+
+
+def map_exit(qemu_rc):
+    """tools/run's exit status for a QEMU exit status."""
+    if qemu_rc == EXIT_HALT_OK:
+        return 0
+    if qemu_rc == EXIT_PANIC:
+        print("tools/run: the kernel panicked", file=sys.stderr)
+        return 3
+    if qemu_rc % 2 == 1 and qemu_rc > 1:
+        return 1
+    print("tools/run: QEMU stopped unexpectedly (status %d)" % qemu_rc, file=sys.stderr)
+    return 4
+
+
+def setup_and_build(build_dir=DEFAULT_BUILD, quiet=False):
+    """Install missing packages, configure if needed, build."""
+    subprocess.check_call([os.path.join(ROOT, "tools", "setup-deps")])
+    if not os.path.exists(os.path.join(build_dir, "build.ninja")):
+        subprocess.check_call(["meson", "setup", build_dir, "--cross-file", CROSS],
+                              cwd=ROOT, stdout=subprocess.DEVNULL if quiet else None)
+    out = subprocess.run(["ninja", "-C", build_dir], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if out.returncode != 0:
+        sys.stderr.write(out.stdout)
+        raise SystemExit("build failed")
+
+
+def kvm_usable():
+    """KVM only where it really works: /dev/kvm usable and not a PVM host.
+
+    On hosts whose /dev/kvm belongs to kvm_pvm, only PVM-aware guests boot,
+    so a stock guest (ours, or Linux) would hang there.
+    """
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False
+    if os.path.exists("/sys/module/kvm_pvm"):
+        return False
+    return os.path.exists("/sys/module/kvm_intel") or os.path.exists("/sys/module/kvm_amd")
+
+
+def pick_accel(accel):
+    if accel == "auto":
+        return "kvm" if kvm_usable() else "tcg"
+    return accel
+
+
+def add_qemu_args(ap):
+    ap.add_argument("--mem", default=os.environ.get("PAGERK_MEM", "256M"), help="guest RAM (default 256M)")
+    ap.add_argument("--accel", default="auto", choices=["auto", "kvm", "tcg"])
+    ap.add_argument("--pager", default="mm", help="the first pager server (a boot module)")
+    ap.add_argument("--build-dir", default=DEFAULT_BUILD)
+    ap.add_argument("--extra-module", action="append", default=[],
+                    help="another program for the image (path)")
+    ap.add_argument("--append", default="", help="extra kernel command-line words")
+
+
+def machine_flags(accel, mem):
+    """The machine: identical for our system and the Linux guest."""
+    accel = pick_accel(accel)
+    cpu = "host" if accel == "kvm" else "max"
+    return ["-machine", "pc", "-cpu", cpu, "-m", mem, "-smp", "1", "-accel", accel]
+
+
+def boot_modules(build_dir, extra=()):
+    mods = []
+    with open(os.path.join(build_dir, "boot-modules.txt")) as f:
+        for line in f:
+            name, path = line.split()
+            mods.append((name, path))
+    for path in extra:
+        mods.append((os.path.basename(path), os.path.abspath(path)))
+    return mods
+
+
+def qemu_command(args, cmd=None, serial=None):
+    """The full QEMU command line for our system."""
+    mods = []
+    for name, path in boot_modules(args.build_dir, args.extra_module):
+        if "," in path:
+            raise SystemExit("module paths may not contain ','")
+        entry = path
+        if name == "init" and cmd:
+            entry += " --cmd=" + cmd.encode().hex()
+        mods.append(entry)
+    append = "pager=%s %s debug" % (args.pager, args.append)
+    q = [shutil.which("qemu-system-x86_64") or "qemu-system-x86_64"]
+    q += machine_flags(args.accel, args.mem)
+    q += ["-nographic", "-no-reboot",
+          "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+          "-kernel", os.path.join(args.build_dir, "kernel", "kernel.bin"),
+          "-initrd", ",".join(mods),
+          "-append", append.strip()]
+    if serial:
+        q += ["-serial", serial, "-monitor", "none"]
+    return q
+
+
+def write_gdb_script(build_dir):
+    path = os.path.join(build_dir, "gdbinit")
+    lines = ["file %s" % os.path.join(build_dir, "kernel", "kernel.elf"),
+             "set architecture i386:x86-64"]
+    for name, p in boot_modules(build_dir):
+        lines.append("add-symbol-file %s" % p)
+    lines += ["target remote :1234", "break panic"]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
