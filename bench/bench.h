@@ -3,8 +3,8 @@
  *
  * Every benchmark in bench/ is one C file that builds unchanged both as a
  * static Linux program (for the Linux comparison guest, see
- * tools/linux-guest/) and as a pagerk program (the lead adds that side under
- * #ifdef __pagerk__).  This header is the only place that knows about the
+ * tools/linux-guest/) and as a pagerk program (bench/meson.build; that side
+ * is under #ifdef __pagerk__).  This header is the only place that knows about the
  * clock, the cycle counter and the output format, so a port touches it and
  * the marked per-system blocks in each benchmark, nothing else.  It uses only
  * clock_gettime(CLOCK_MONOTONIC), rdtsc and printf("%llu"), no floating point.
@@ -14,10 +14,14 @@
  *
  *	BENCH <name> <value> <unit> [iters=N]
  *	BENCH-FAIL <name> <reason>
+ *	BENCH-SKIP <name> <reason>
  *
  * <value> is a decimal with one fractional digit.  A measurement named
  * foo_ns is reported per operation in nanoseconds of CLOCK_MONOTONIC, and
- * is followed by foo_cycles, the same operation in rdtsc ticks.
+ * is followed by foo_cycles, the same operation in rdtsc ticks.  A case
+ * whose system lacks what it needs (its run() returns -ENOSYS) is skipped:
+ * BENCH-SKIP foo_ns and foo_cycles, "not supported yet".  That is not a
+ * failure, and the case runs by itself once the system grows the feature.
  *
  * Under QEMU with -icount shift=0 guest time is virtual: every guest
  * instruction advances the clock by exactly 2^0 = 1 ns (idle time is
@@ -34,6 +38,7 @@
 #ifndef BENCH_H
 #define BENCH_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +118,14 @@ static inline void bench_fail(const char *name, const char *reason)
 	fflush(stdout);
 }
 
+/* Case name cannot run on this system: skip both of its measurements. */
+static inline void bench_skip(const char *name)
+{
+	printf("BENCH-SKIP %s_ns not supported yet\n", name);
+	printf("BENCH-SKIP %s_cycles not supported yet\n", name);
+	fflush(stdout);
+}
+
 /*
  * Look up key=value in argv; return the value, or def when absent or not a
  * positive number.
@@ -173,7 +186,9 @@ static inline int bench_run_cases(int argc, char **argv,
 		if (!bench_selected(argc, argv, cases[i].name))
 			continue;
 		err = cases[i].run(cases[i].arg);
-		if (err < 0) {
+		if (err == -ENOSYS) {
+			bench_skip(cases[i].name);
+		} else if (err < 0) {
 			snprintf(reason, sizeof(reason), "errno=%d", -err);
 			bench_fail(cases[i].name, reason);
 			failed++;

@@ -37,34 +37,101 @@ struct fault_result {
 };
 
 #ifdef __pagerk__
-/* ==== pagerk side: the lead fills this block in ====================== */
+/* ==== pagerk side ==================================================== */
+
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "bench_pagerk.h"
+
+#define FAULT_LABEL_RESULT	1
 
 /* Map len bytes of private zero-filled anonymous memory, no pages yet. */
 static int fault_map(size_t len, void **out)
 {
-	(void)len;
-	*out = NULL;
-	return -ENOSYS;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	*out = p;
+	return 0;
 }
 
 static int fault_unmap(void *addr, size_t len)
 {
-	(void)addr;
-	(void)len;
-	return -ENOSYS;
+	return munmap(addr, len) < 0 ? -errno : 0;
+}
+
+/*
+ * Where a forked child sends its result: an endpoint of ours, published
+ * under "faultbench-<pid>" before the first fork (there are no pipes and
+ * no shared anonymous memory yet).  The child looks it up by name, so this
+ * works whether or not fork copies the handle table.
+ */
+static long result_ep = -1;
+static char result_name[PROC_NAME_MAX];
+
+static int result_ep_open(void)
+{
+	if (result_ep >= 0)
+		return 0;
+	snprintf(result_name, sizeof(result_name), "faultbench-%d",
+		 (int)getpid());
+	result_ep = bench_endpoint_publish(result_name);
+	return result_ep < 0 ? (int)result_ep : 0;
+}
+
+/* In the child: run fn, send res to the parent's endpoint; never returns. */
+static _Noreturn void fault_child(void (*fn)(void *, struct fault_result *),
+				  void *ctx, struct fault_result *res)
+{
+	struct ipc_msg m = { .tag = IPC_TAG(FAULT_LABEL_RESULT, 4) };
+	long h = bench_lookup(result_name);
+
+	if (h < 0)
+		_exit(1);
+	fn(ctx, res);
+	m.w[0] = res->a.ns;
+	m.w[1] = res->a.tsc;
+	m.w[2] = res->b.ns;
+	m.w[3] = res->b.tsc;
+	_exit(ipc_call((uint64_t)h, &m) < 0);
 }
 
 /*
  * Fork; run fn(ctx, &res) in the child, whose private pages are shared
- * copy-on-write with the parent; hand res back to the parent.
+ * copy-on-write with the parent; hand res back to the parent.  A child
+ * that dies before sending leaves the parent waiting for it in
+ * ipc_recv: tools/bench's timeout ends that run.
  */
 static int fault_in_child(void (*fn)(void *ctx, struct fault_result *res),
 			  void *ctx, struct fault_result *res)
 {
-	(void)fn;
-	(void)ctx;
-	(void)res;
-	return -ENOSYS;
+	struct ipc_msg m;
+	int err, status;
+	pid_t child;
+
+	err = result_ep_open();
+	if (err < 0)
+		return err;
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (child == 0)
+		fault_child(fn, ctx, res);
+	err = (int)ipc_recv((uint64_t)result_ep, &m);
+	if (err == 0 && IPC_TAG_LABEL(m.tag) != FAULT_LABEL_RESULT)
+		err = -EIO;
+	if (err == 0) {
+		*res = (struct fault_result){ { m.w[0], m.w[1] },
+					      { m.w[2], m.w[3] } };
+		m.tag = IPC_TAG(0, 0);
+		ipc_reply(0, &m);
+	}
+	if (waitpid(child, &status, 0) < 0 && err == 0)
+		err = -errno;
+	return err;
 }
 
 #else

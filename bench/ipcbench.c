@@ -5,9 +5,11 @@
  * NAME_cycles per operation:
  *
  *	null_syscall		one system call that does no work
- *	ipc_<transport>_rt	one round trip of an 8-byte message between this
+ *	ipc_*rt			one round trip of an 8-byte message between this
  *				process and a partner process: send, partner
- *				receives and sends back, receive
+ *				receives and sends back, receive.  pagerk:
+ *				ipc_rt (native Call/ReplyRecv); Linux:
+ *				ipc_pipe_rt and ipc_futex_rt
  *
  * Arguments: iters=N (null_syscall, default 100000), rt_iters=N (round
  * trips, default 20000).  Each measurement is preceded by an untimed warm-up
@@ -18,6 +20,10 @@
  * (start a partner, do one round trip, stop it).  Linux supplies two
  * transports, a pipe pair and a futex word in a shared page; both cost two
  * context switches and four system calls per round trip on one CPU.
+ * pagerk supplies its own IPC, which costs two context switches and two
+ * system calls (Call and ReplyRecv): that difference is the design being
+ * measured, not an unfairness.  null_syscall is SYS_NULL on pagerk and
+ * getpid on Linux.
  */
 #include "bench.h"
 
@@ -40,15 +46,117 @@ struct ipc_transport {
 };
 
 #ifdef __pagerk__
-/* ==== pagerk side: the lead fills this block in ====================== */
+/* ==== pagerk side ==================================================== */
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "bench_pagerk.h"
+
+/*
+ * The round-trip partner is this program again, started from the boot
+ * modules as "ipcbench partner NAME" (there is no fork to clone it).  It
+ * publishes an endpoint under NAME and answers each call with
+ * SYS_REPLY_RECV: a round trip is the kernel's Call + ReplyRecv pair, two
+ * system calls and two direct switches.
+ */
+#define IPC_PARTNER_ARG		"partner"
+#define IPC_LABEL_PING		1
+#define IPC_LABEL_STOP		2
 
 /* One system call that does no work. */
 static void sys_null(void)
 {
+	sys0(SYS_NULL);
 }
 
-/* Add pagerk's transports (native IPC call/reply, ...) here. */
+/* Echo pings, word 0 plus one, until a stop; 0 or a negative errno. */
+static int ipc_partner_main(const char *name)
+{
+	struct ipc_msg m = { 0 };
+	long ep = bench_endpoint_publish(name);
+	long err;
+
+	if (ep < 0)
+		return (int)ep;
+	m.tag = 0;		/* nothing to reply to yet */
+	for (;;) {
+		err = ipc_reply_recv((uint64_t)ep, &m);
+		if (err < 0)
+			return (int)err;
+		if (IPC_TAG_LABEL(m.tag) == IPC_LABEL_STOP)
+			break;
+		m.tag = IPC_TAG(0, 1);
+		m.w[0]++;
+		m.buf = NULL;
+	}
+	m.tag = IPC_TAG(0, 0);
+	return (int)ipc_reply(0, &m);
+}
+
+static uint64_t call_h;
+static pid_t call_partner;
+static struct ipc_msg call_msg;
+
+static int call_start(void)
+{
+	char name[PROC_NAME_MAX];
+	const char *argv[] = { "ipcbench", IPC_PARTNER_ARG, name, NULL };
+	long h, pid;
+
+	snprintf(name, sizeof(name), "ipcbench-%d", (int)getpid());
+	pid = bench_spawn(argv);
+	if (pid < 0)
+		return (int)pid;
+	call_partner = (pid_t)pid;
+	h = bench_lookup(name);
+	if (h < 0) {
+		kill(call_partner, SIGKILL);
+		waitpid(call_partner, NULL, 0);
+		return (int)h;
+	}
+	call_h = (uint64_t)h;
+	return 0;
+}
+
+/* One 8-byte message there and back. */
+static int call_ping(void)
+{
+	uint64_t sent = call_msg.w[0];
+	long err;
+
+	call_msg.tag = IPC_TAG(IPC_LABEL_PING, 1);
+	call_msg.buf = NULL;
+	err = ipc_call(call_h, &call_msg);
+	if (err < 0)
+		return (int)err;
+	return call_msg.w[0] == sent + 1 ? 0 : -EIO;
+}
+
+static int call_stop(void)
+{
+	struct ipc_msg m = { .tag = IPC_TAG(IPC_LABEL_STOP, 0) };
+	int status;
+	long err;
+
+	err = ipc_call(call_h, &m);
+	sys1(SYS_HANDLE_CLOSE, call_h);
+	if (waitpid(call_partner, &status, 0) < 0)
+		return -errno;
+	if (err == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		err = -ECHILD;
+	return (int)err;
+}
+
+static const struct ipc_transport call_transport = {
+	.name = "ipc_rt",
+	.start = call_start,
+	.ping = call_ping,
+	.stop = call_stop,
+};
+
 static const struct ipc_transport *const ipc_transports[] = {
+	&call_transport,
 };
 
 #else
@@ -341,6 +449,10 @@ int main(int argc, char **argv)
 	int n = 0;
 	size_t i;
 
+#ifdef __pagerk__
+	if (argc == 3 && strcmp(argv[1], IPC_PARTNER_ARG) == 0)
+		return ipc_partner_main(argv[2]) < 0;
+#endif
 	syscall_iters = bench_arg_u64(argc, argv, "iters", IPC_SYSCALL_ITERS);
 	rt_iters = bench_arg_u64(argc, argv, "rt_iters", IPC_RT_ITERS);
 

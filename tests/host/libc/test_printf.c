@@ -185,7 +185,16 @@ static int test_fixed(void)
 	compare_fixed("%#5.3o|%#08x|%-#8X|", 8, 255, 255);
 	compare_fixed("%+.0d|% .0d|%.0u|", 0, 0, 0);
 	compare_fixed("%0*d|%-*d|", -5, 42, 5);
-	compare_fixed("%.*d|%.*s|", -1, 7, 3);
+	compare_fixed("%.*d|", -1, 7, 0);
+	{
+		char want[32], got[32];
+
+		snprintf(want, sizeof(want), "%.*s|%.*s|", 3, "abcdef", -1, "xy");
+		lc_snprintf(got, sizeof(got), "%.*s|%.*s|", 3, "abcdef", -1,
+			    "xy");
+		CHECK(!strcmp(want, got), "%%.*s: got \"%s\" want \"%s\"",
+		      got, want);
+	}
 	compare_fixed("%5%|%-5%|%y|%", 0, 0, 0);
 	compare_fixed("%hhd %hhu %hd %hu", 300, -1, 70000);
 	compare_fixed("%p %10p %-10p|", 0, 0x1234, 0);

@@ -1,0 +1,94 @@
+/*
+ * bench_pagerk.h - what the benchmarks' pagerk blocks need from the
+ * system beyond POSIX: starting a second program from the boot modules,
+ * and handing an endpoint between two processes through the process
+ * server's name registry (ipc/proc.h).
+ *
+ * pagerk only (included under #ifdef __pagerk__).  The same calls as
+ * tests/guest/guest.h, kept here so bench/ depends on lib/c and lib/ipc
+ * alone.  Every function returns its result or a negative errno.
+ */
+#ifndef BENCH_PAGERK_H
+#define BENCH_PAGERK_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <ipc/proc.h>
+#include <ipc/usys.h>
+
+/* Tries and the pause between them while a partner publishes its name. */
+#define BENCH_LOOKUP_TRIES	1000
+#define BENCH_LOOKUP_PAUSE_US	1000
+
+/* Start argv[0] from the boot modules with argv; its pid. */
+static inline long bench_spawn(const char *const *argv)
+{
+	char buf[256];
+	struct ipc_msg m = { 0 };
+	size_t n = 0, len;
+	long err;
+
+	for (; *argv; argv++) {
+		len = strlen(*argv) + 1;
+		if (n + len + 1 > sizeof(buf))
+			return -E2BIG;
+		memcpy(buf + n, *argv, len);
+		n += len;
+	}
+	buf[n++] = 0;
+	err = ipc_request(H_PROC, PROC_SPAWN, 1, &m, buf, (unsigned)n);
+	return err ? err : (long)m.w[1];
+}
+
+/* Publish a send handle to endpoint h under name; 0. */
+static inline long bench_register(const char *name, uint64_t h)
+{
+	struct ipc_msg m = { .w = { 0, h } };
+	long err;
+
+	m.tag = IPC_TAG(PROC_REGISTER, 2) | IPC_TAG_HANDLES(1) |
+		IPC_TAG_BUF(strlen(name) + 1);
+	m.buf = name;
+	err = ipc_call(H_PROC, &m);
+	return err ? err : IPC_REPLY_STATUS(&m);
+}
+
+/* A send handle to the endpoint published as name, waiting for it. */
+static inline long bench_lookup(const char *name)
+{
+	struct ipc_msg m;
+	long err = -ENOENT;
+	int i;
+
+	for (i = 0; i < BENCH_LOOKUP_TRIES; i++) {
+		m = (struct ipc_msg){ 0 };
+		err = ipc_request(H_PROC, PROC_LOOKUP, 0, &m, name,
+				  (unsigned)strlen(name) + 1);
+		if (err != -ENOENT)
+			break;
+		usleep(BENCH_LOOKUP_PAUSE_US);
+	}
+	return err ? err : (long)m.w[1];
+}
+
+/* A new endpoint, published as name; the receive handle. */
+static inline long bench_endpoint_publish(const char *name)
+{
+	long ep, send_h, err;
+
+	ep = sys0(SYS_EP_CREATE);
+	if (ep < 0)
+		return ep;
+	send_h = sys3(SYS_HANDLE_MINT, ep, R_SEND, 0);
+	err = send_h < 0 ? send_h : bench_register(name, (uint64_t)send_h);
+	if (err < 0) {
+		sys1(SYS_HANDLE_CLOSE, ep);
+		return err;
+	}
+	return ep;
+}
+
+#endif /* BENCH_PAGERK_H */

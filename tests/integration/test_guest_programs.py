@@ -1,0 +1,58 @@
+"""In-guest test programs: every PASS/FAIL line becomes a test case here."""
+import pytest
+
+from conftest import case_results
+
+IPC_CASES = ["ipc.roundtrip", "ipc.buffer", "ipc.client_exit"]
+ISOLATION_CASES = ["isolation." + c for c in (
+    "kernel_read", "kernel_write", "text_write", "priv_cli", "priv_hlt",
+    "priv_cr3", "div_zero", "jump_unmapped", "null_read", "noncanonical",
+    "exec_stack", "bad_opcode")]
+
+_cache = {}
+
+
+def _results(guest, prog):
+    if prog not in _cache:
+        out = guest.run("run " + prog)
+        _cache[prog] = (out, case_results(out))
+    return _cache[prog]
+
+
+@pytest.mark.parametrize("case", IPC_CASES)
+def test_ipc(guest, case):
+    out, res = _results(guest, "ipctest")
+    assert case in res, out
+    assert res[case] is None, res[case]
+
+
+@pytest.mark.parametrize("case", ISOLATION_CASES)
+def test_isolation(guest, case):
+    out, res = _results(guest, "isolation")
+    assert case in res, out
+    assert res[case] is None, res[case]
+
+
+def test_isolation_reports_cause(guest):
+    out, _ = _results(guest, "isolation")
+    assert "killed by SIGSEGV" in out
+    assert "killed by SIGFPE" in out
+    assert "killed by SIGILL" in out
+
+
+def test_shell_answers_after_isolation(guest):
+    _results(guest, "isolation")
+    assert guest.alive()
+
+
+def test_syscall_fuzz(guest):
+    out, res = _results(guest, "sysfuzz")
+    assert res.get("sys.fuzz", "missing") is None, out
+    assert "KERNEL PANIC" not in out
+    assert guest.alive()
+
+
+def test_no_failures_anywhere(guest):
+    for prog in ("ipctest", "isolation", "sysfuzz"):
+        out, res = _results(guest, prog)
+        assert not [c for c, r in res.items() if r], out
