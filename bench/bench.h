@@ -24,9 +24,10 @@
  * failure, and the case runs by itself once the system grows the feature.
  *
  * Under QEMU with -icount shift=0 guest time is virtual: every guest
- * instruction advances the clock by exactly 2^0 = 1 ns (idle time is
- * skipped ahead to the next timer), so an _ns figure is the number of guest
- * instructions per operation and repeats run to run; ratios between two
+ * instruction advances the clock by exactly 2^0 = 1 ns (while the CPU is
+ * halted it advances at real speed, but no timed loop halts), so an _ns
+ * figure is the number of guest instructions per operation and repeats run
+ * to run; ratios between two
  * systems are then instruction-count ratios, not wall-time ratios.  The
  * rdtsc figure is derived from the same virtual clock.
  *

@@ -108,7 +108,7 @@ static _Noreturn void fault_child(void (*fn)(void *, struct fault_result *),
 static int fault_in_child(void (*fn)(void *ctx, struct fault_result *res),
 			  void *ctx, struct fault_result *res)
 {
-	struct ipc_msg m;
+	struct ipc_msg m = { 0 };
 	int err, status;
 	pid_t child;
 
@@ -250,7 +250,7 @@ static int fault_time_fresh(void (*touch)(volatile char *, uint64_t),
 			    struct fault_result *res)
 {
 	size_t len = fault_pages * FAULT_PAGE_SIZE;
-	void *buf;
+	void *buf = NULL;
 	int err;
 
 	err = fault_map(len, &buf);
@@ -300,7 +300,7 @@ static void cow_child(void *ctx, struct fault_result *res)
 static int cow_once(struct fault_result *res)
 {
 	size_t len = fault_pages * FAULT_PAGE_SIZE;
-	void *buf;
+	void *buf = NULL;
 	int err, unmap_err;
 
 	err = fault_map(len, &buf);

@@ -5,6 +5,7 @@ One place decides the machine (QEMU flags), so every boot - interactive,
 tested or benchmarked - is the same machine.
 """
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -113,6 +114,93 @@ def qemu_command(args, cmd=None, serial=None):
     if serial:
         q += ["-serial", serial, "-monitor", "none"]
     return q
+
+
+# --- Programs built outside Meson (tools/run-client) ------------------------
+#
+# A user program compiled here must get exactly the flags Meson gives every
+# user program (servers/meson.build: user_dep), so they are read back from
+# the build rather than copied: `ninja -t commands -s` prints the final
+# compile and link commands of MODEL_PROGRAM, and user_build_flags() keeps
+# what describes the target (freestanding, include paths, code model, libc
+# and its link line) and drops what describes that one file (its own include
+# directories, dependency files, output) or is a matter of taste (warnings,
+# -std, -O), which the caller chooses.  Flags are relative to the build
+# directory; compile and link there.
+MODEL_PROGRAM = "tests/guest/hello"
+# The language and warning flags of the peer tests (run-on-linux.sh).
+PEER_CFLAGS = ["-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Werror"]
+_DROP_WITH_VALUE = {"-o", "-c", "-MQ", "-MF", "-MT"}
+
+
+def _final_command(build_dir, target):
+    out = subprocess.run(["ninja", "-C", build_dir, "-t", "commands", "-s", target],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if out.returncode != 0 or not out.stdout.strip():
+        raise SystemExit("cannot read the build command of %s from %s: %s"
+                         % (target, build_dir, out.stderr.strip()))
+    return shlex.split(out.stdout.strip().splitlines()[-1])
+
+
+def _own_include_dirs(model):
+    """The include directories Meson adds for the model program itself."""
+    d = os.path.dirname(model)
+    return {"-I" + model + ".p", "-I" + d, "-I" + os.path.join("..", d)}
+
+
+def user_build_flags(build_dir=DEFAULT_BUILD, model=MODEL_PROGRAM):
+    """(compiler argv, compile flags, link flags) of Meson's user programs."""
+    obj = "%s.p/%s.c.o" % (model, os.path.basename(model))
+    cc_cmd = _final_command(build_dir, obj)
+    ld_cmd = _final_command(build_dir, model)
+    cflags, skip = [], False
+    for a in cc_cmd[1:]:
+        if skip:
+            skip = False
+        elif a in _DROP_WITH_VALUE:
+            skip = True
+        elif (a in _own_include_dirs(model) or a == "-MD" or a.endswith(".c")
+              or a.startswith(("-W", "-std=", "-O", "-fdiagnostics-color"))):
+            continue
+        else:
+            cflags.append(a)
+    ldflags, skip = [], False
+    for a in ld_cmd[1:]:
+        if skip:
+            skip = False
+        elif a == "-o":
+            skip = True
+        elif a != obj:
+            ldflags.append(a)
+    for need in ("-ffreestanding", "-nostdinc"):
+        if need not in cflags:
+            raise SystemExit("%s is not built %s: cannot take user flags from it"
+                             % (model, need))
+    return [cc_cmd[0]], cflags, ldflags
+
+
+def compile_user_program(src, out, build_dir=DEFAULT_BUILD, cflags=(), quiet=False):
+    """Compile and link one C file as a user program at `out`.
+
+    cflags are the language and warning flags (e.g. PEER_CFLAGS).  Returns
+    (ok, compiler output)."""
+    cc, base_c, base_ld = user_build_flags(build_dir)
+    src, out = os.path.abspath(src), os.path.abspath(out)
+    obj = out + ".o"
+    steps = [cc + base_c + list(cflags) + ["-c", src, "-o", obj],
+             cc + ["-o", out, obj] + base_ld]
+    log = ""
+    try:
+        for cmd in steps:
+            r = subprocess.run(cmd, cwd=build_dir, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+            log += r.stdout
+            if r.returncode != 0:
+                return False, log
+    finally:
+        if os.path.exists(obj):
+            os.unlink(obj)
+    return True, log
 
 
 def write_gdb_script(build_dir):

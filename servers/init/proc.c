@@ -192,8 +192,12 @@ static void proc_die(struct proc *p, int status)
 		wake_init(p);
 }
 
-/* Create the task and thread for a fresh memory context (MM reply in m). */
-static int proc_start(struct proc *p, const struct ipc_msg *mr)
+/*
+ * Create the task and thread for a fresh memory context (the pager's reply
+ * in mr: AS handle, client handle, context, entry, stack), the thread
+ * starting with `arg` in its first argument register.
+ */
+static int proc_start(struct proc *p, const struct ipc_msg *mr, uint64_t arg)
 {
 	uint64_t as = mr->w[1], mm_ep = mr->w[2];
 	long exc = -1, task = -1, err;
@@ -210,7 +214,7 @@ static int proc_start(struct proc *p, const struct ipc_msg *mr)
 		err = -ENOMEM;
 	if (!err)
 		err = sys6(SYS_THREAD_CREATE, task, mm_ep, mr->w[4], mr->w[5],
-			   0, 10);
+			   arg, 10);
 	if (exc > 0)
 		sys1(SYS_HANDLE_CLOSE, exc);
 	sys1(SYS_HANDLE_CLOSE, as);
@@ -255,7 +259,7 @@ static int h_spawn(struct ipc_msg *m, void *unused)
 	if (err == 0 && IPC_TAG_NHANDLES(mr.tag) != 2)
 		err = -ENOMEM;
 	if (err == 0)
-		err = proc_start(p, &mr);
+		err = proc_start(p, &mr, 0);
 	if (err) {
 		p->state = P_FREE;
 		ipc_reply_set(m, err, 0);
@@ -337,10 +341,48 @@ static int h_exit(struct ipc_msg *m, void *unused)
 	return IPC_NOREPLY;
 }
 
+/*
+ * fork: the pager makes a copy-on-write copy of the caller's memory while
+ * the caller is blocked here; the child's thread starts at (ip, sp) with
+ * arg in its first register - lib/c's fork passes a resume point that
+ * restores the caller's saved registers and returns 0.
+ */
 static int h_fork(struct ipc_msg *m, void *unused)
 {
+	struct proc *parent = proc_find(caller_pid(m)), *child;
+	uint64_t ip = m->w[0], sp = m->w[1], arg = m->w[2];
+	struct ipc_msg mr = { 0 };
+	long err;
+
 	(void)unused;
-	ipc_reply_set(m, -ENOSYS, 0);
+	if (!parent || parent->state != P_LIVE) {
+		ipc_reply_set(m, -EPERM, 0);
+		return IPC_REPLY;
+	}
+	child = proc_new();
+	if (!child) {
+		ipc_reply_set(m, -11 /* EAGAIN */, 0);
+		return IPC_REPLY;
+	}
+	child->ppid = parent->pid;
+	memcpy(child->name, parent->name, sizeof(child->name));
+	mr.w[0] = parent->ctx;
+	mr.w[1] = child->pid;
+	err = ipc_request(INIT_H_MM_PROC, MM_FORK, 2, &mr, NULL, 0);
+	if (err == 0 && IPC_TAG_NHANDLES(mr.tag) != 2)
+		err = -ENOMEM;
+	if (err == 0) {
+		mr.w[4] = ip;
+		mr.w[5] = sp;
+		err = proc_start(child, &mr, arg);
+	}
+	if (err) {
+		child->state = P_FREE;
+		ipc_reply_set(m, err, 0);
+		return IPC_REPLY;
+	}
+	ipc_reply_set(m, 0, 1);
+	m->w[1] = child->pid;
 	return IPC_REPLY;
 }
 

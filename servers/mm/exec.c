@@ -5,8 +5,8 @@
  * program headers inside the file, every PT_LOAD segment inside the user
  * half and inside the file.  Each PT_LOAD becomes one VMA backed by the
  * module's bytes (demand-paged by pagefault.c); the heap starts after the
- * highest segment; the stack is a VMA of MM_STACK_MAX bytes below
- * MM_STACK_TOP with a guard gap beneath, and its top page is filled now
+ * highest segment; the stack is a VMA of MM_STACK_MAX bytes below the
+ * context's (randomised) stack top, with a guard gap beneath, and its top page is filled now
  * with argc, argv and envp in the SysV layout.
  */
 #include <string.h>
@@ -97,16 +97,16 @@ static int load_segments(struct mm_ctx *c, const struct boot_module *mod,
 					    i * sizeof(*ph));
 		vaddr_t s = ph->vaddr & PAGE_MASK;
 		vaddr_t e = MM_ALIGN_UP(ph->vaddr + ph->memsz, PAGE_SIZE);
-		struct mm_backing *b;
+		struct mm_object *o;
 
 		if (ph->type != PT_LOAD || ph->memsz == 0)
 			continue;
-		b = backing_new(img + ph->offset, ph->filesz, ph->vaddr);
-		if (!b)
+		o = obj_module_new(img + ph->offset, ph->filesz, ph->vaddr);
+		if (!o)
 			return -ENOMEM;
-		if (!ctx_vma_new(c, s, e, seg_flags(ph->flags), b)) {
-			if (b->refs == 0)
-				ctx_vma_free_backing(b);
+		if (!ctx_vma_new(c, s, e, seg_flags(ph->flags), o)) {
+			obj_get(o);
+			obj_put(o);		/* no VMA took it */
 			return -ENOEXEC;
 		}
 		top = MM_MAX(top, e);
@@ -139,8 +139,8 @@ static int split_strings(const char *s, size_t len, const char **v,
 static int build_stack(struct mm_ctx *c, const char *const *argv, int argc,
 		       const char *const *envp, int envc, vaddr_t *sp_out)
 {
-	uint8_t buf[STACK_ARGS_MAX];
-	vaddr_t base = MM_STACK_TOP - STACK_ARGS_MAX, str = MM_STACK_TOP;
+	static uint8_t buf[STACK_ARGS_MAX];
+	vaddr_t top = c->stack_top, base = top - STACK_ARGS_MAX, str = top;
 	uint64_t ptrs[2 * MAX_ARGS + 3];
 	int n = 0;
 
@@ -164,7 +164,7 @@ static int build_stack(struct mm_ctx *c, const char *const *argv, int argc,
 	if (sp < base + 64)
 		return -E2BIG;
 	memcpy(buf + (sp - base), ptrs, n * 8);
-	for (vaddr_t va = base; va < MM_STACK_TOP; va += PAGE_SIZE) {
+	for (vaddr_t va = base; va < top; va += PAGE_SIZE) {
 		struct page *p = frame_alloc();
 		uint64_t *e = pagemap_slot(&c->pm, va, true);
 
@@ -174,8 +174,8 @@ static int build_stack(struct mm_ctx *c, const char *const *argv, int argc,
 			return -ENOMEM;
 		}
 		memcpy(page_address(p), buf + (va - base), PAGE_SIZE);
-		*e = ((uint64_t)page_to_pfn(p) << PME_PFN_SHIFT) | PME_PRESENT;
-		c->rss++;
+		if (anon_install(c, va, e, p, 0))
+			return -ENOMEM;
 	}
 	*sp_out = sp;
 	return 0;
@@ -206,7 +206,7 @@ int exec_load(struct mm_ctx *c, const char *args, size_t len,
 	err = load_segments(c, mod, entry);
 	if (err)
 		return err;
-	if (!ctx_vma_new(c, MM_STACK_TOP - MM_STACK_MAX, MM_STACK_TOP,
+	if (!ctx_vma_new(c, c->stack_top - MM_STACK_MAX, c->stack_top,
 			 VMA_READ | VMA_WRITE | VMA_MAYREAD | VMA_MAYWRITE |
 			 VMA_GROWSDOWN, NULL))
 		return -ENOMEM;

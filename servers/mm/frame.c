@@ -54,6 +54,7 @@ void frame_put(struct page *p)
 	MM_ASSERT(p->refcount > 0);
 	if (--p->refcount > 0)
 		return;
+	MM_ASSERT(p->mapcount == 0 && p->owner == NULL);
 	p->flags &= PG_reserved;
 	mm_stats.pgfree++;
 	buddy_free(p, 0);

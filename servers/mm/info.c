@@ -1,7 +1,9 @@
 /*
  * info.c - /proc-style reports: meminfo, vmstat, buddyinfo, slabinfo, and
  * one line per memory context.  Field names and layout follow Linux's, so
- * they read at a glance.
+ * they read at a glance.  Where Linux has no counter for something only a
+ * user-level pager has (page-table frames donated to the kernel, mm's own
+ * page maps), the name says what it is.
  */
 #include <stdio.h>
 #include "mm.h"
@@ -19,7 +21,7 @@ static void put(struct out *o, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (o->pos >= o->len)
+	if (o->pos + 1 >= o->len)
 		return;
 	va_start(ap, fmt);
 	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
@@ -30,46 +32,94 @@ static void put(struct out *o, const char *fmt, ...)
 
 static void kb(struct out *o, const char *name, uint64_t pages)
 {
-	char label[20];
+	char label[24];
 
 	snprintf(label, sizeof(label), "%s:", name);
 	put(o, "%-16s%8lu kB\n", label, (unsigned long)(pages * 4));
 }
 
-static uint64_t anon_pages(void)
+static void totals(uint64_t *rss, uint64_t *maps)
 {
-	uint64_t n = 0;
+	*rss = *maps = 0;
+	for (unsigned id = 0; id < MM_MAX_CTX; id++) {
+		struct mm_ctx *c = ctx_get(id);
 
-	for (unsigned id = 0; id < MM_MAX_CTX; id++)
-		if (ctx_get(id))
-			n += ctx_get(id)->rss;
-	return n;
+		if (c) {
+			*rss += c->rss;
+			*maps += c->pm.nodes;
+		}
+	}
 }
 
 static void meminfo(struct out *o)
 {
-	uint64_t pt = 0;
+	uint64_t rss, maps, slab = slab_total_pages();
 
-	for (unsigned id = 0; id < MM_MAX_CTX; id++)
-		if (ctx_get(id))
-			pt += ctx_get(id)->pm.nodes;
+	totals(&rss, &maps);
 	kb(o, "MemTotal", mm_boot.total_pages);
 	kb(o, "MemFree", buddy_free_pages());
 	kb(o, "MemAvailable", buddy_free_pages());
-	kb(o, "AnonPages", anon_pages());
-	kb(o, "PageTables", mm_stats.pt_donated + pt);
-	kb(o, "KernelStack", mm_boot.kernel_pages);
+	kb(o, "Buffers", 0);
+	kb(o, "Cached", 0);
+	kb(o, "SwapCached", 0);
+	kb(o, "AnonPages", rss);
+	kb(o, "Shmem", mm_stats.shmem_pages);
+	kb(o, "Slab", slab);
+	kb(o, "SReclaimable", 0);
+	kb(o, "SUnreclaim", slab);
+	kb(o, "PageTables", mm_stats.pt_donated);
+	kb(o, "PageMaps", maps);
+	kb(o, "KernelReserved", mm_boot.kernel_pages);
+	kb(o, "SwapTotal", 0);
+	kb(o, "SwapFree", 0);
+}
+
+static void zone_lines(struct out *o)
+{
+	static const char *const names[] = { "dma", "dma32", "normal" };
+
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zn = zone_get(z);
+
+		if (zn)
+			put(o, "pgalloc_%s %lu\n", names[z],
+			    (unsigned long)zn->stat.alloc);
+	}
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zn = zone_get(z);
+
+		if (zn)
+			put(o, "nr_free_pages_%s %lu\n", names[z],
+			    zone_free_pages_total(zn));
+	}
 }
 
 static void vmstat(struct out *o)
 {
-	put(o, "pgfault %lu\n", (unsigned long)mm_stats.pgfault);
-	put(o, "pgfault_anon %lu\n", (unsigned long)mm_stats.pgfault_anon);
-	put(o, "pgfault_file %lu\n", (unsigned long)mm_stats.pgfault_file);
-	put(o, "zero_fill %lu\n", (unsigned long)mm_stats.zero_fill);
-	put(o, "pgalloc %lu\n", (unsigned long)mm_stats.pgalloc);
-	put(o, "pgfree %lu\n", (unsigned long)mm_stats.pgfree);
-	put(o, "segv %lu\n", (unsigned long)mm_stats.segv);
+	const struct mm_stats *s = &mm_stats;
+	uint64_t rss, maps;
+
+	totals(&rss, &maps);
+	put(o, "nr_free_pages %lu\n", buddy_free_pages());
+	put(o, "nr_anon_pages %lu\n", (unsigned long)rss);
+	put(o, "nr_shmem %lu\n", (unsigned long)s->shmem_pages);
+	put(o, "nr_page_table_pages %lu\n", (unsigned long)s->pt_donated);
+	put(o, "nr_slab_unreclaimable %lu\n", slab_total_pages());
+	put(o, "nr_zero_page_maps %lu\n", (unsigned long)s->zero_maps);
+	zone_lines(o);
+	put(o, "pgfree %lu\n", (unsigned long)s->pgfree);
+	put(o, "pgfault %lu\n", (unsigned long)s->pgfault);
+	put(o, "pgmajfault 0\n");
+	put(o, "pgfault_anon %lu\n", (unsigned long)s->pgfault_anon);
+	put(o, "pgfault_file %lu\n", (unsigned long)s->pgfault_file);
+	put(o, "pgfault_shmem %lu\n", (unsigned long)s->pgfault_shmem);
+	put(o, "zero_page_map %lu\n", (unsigned long)s->zero_page_map);
+	put(o, "zero_fill %lu\n", (unsigned long)s->zero_fill);
+	put(o, "cow_copy %lu\n", (unsigned long)s->cow_copy);
+	put(o, "cow_reuse %lu\n", (unsigned long)s->cow_reuse);
+	put(o, "segv %lu\n", (unsigned long)s->segv);
+	put(o, "fork %lu\n", (unsigned long)s->fork);
+	put(o, "exit %lu\n", (unsigned long)s->exit);
 }
 
 static void ctx_lines(struct out *o)
@@ -78,8 +128,9 @@ static void ctx_lines(struct out *o)
 		struct mm_ctx *c = ctx_get(id);
 
 		if (c)
-			put(o, "%u %u %lu %lu\n", c->id, c->pid,
-			    (unsigned long)c->rss, (unsigned long)c->pm.nodes);
+			put(o, "%u %u %lu %lu %d\n", c->id, c->pid,
+			    (unsigned long)c->rss, (unsigned long)c->pm.nodes,
+			    c->oom_score_adj);
 	}
 }
 

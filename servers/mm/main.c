@@ -9,6 +9,7 @@
  * request tables.  The reply goes out with the next receive.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdarg.h>
 #include <ipc/server.h>
@@ -78,6 +79,21 @@ static void mem_init(void)
 	mem_map_init(0, mm_boot.max_pfn, map);
 	zones_init(free, n);
 	slab_init();
+	zero_page_init();
+}
+
+/* mm.seed=N on the kernel command line makes layouts repeatable. */
+static void seed_init(void)
+{
+	const char *s = strstr(mm_boot.cmdline, "mm.seed=");
+	uint32_t lo, hi;
+
+	if (s) {
+		ctx_seed(strtoull(s + 8, NULL, 0));
+		return;
+	}
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	ctx_seed(((uint64_t)hi << 32 | lo) * 0x9e3779b97f4a7c15ull);
 }
 
 static long give(long task, uint64_t h, unsigned rights, uint64_t badge)
@@ -165,6 +181,7 @@ int main(void)
 	    mm_boot.magic != BOOTINFO_MAGIC)
 		mm_panic("no boot information from the kernel");
 	mem_init();
+	seed_init();
 	sys2(SYS_IPC_SET_RECVBUF, recvbuf, sizeof(recvbuf));
 	start_init();
 	mm_log("mm: ready: %lu pages free\n",

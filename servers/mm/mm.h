@@ -33,26 +33,46 @@
 #define MM_STACK_GUARD	(256ull << 12)		/* stack_guard_gap */
 #define MM_MMAP_TOP	(MM_STACK_TOP - MM_STACK_MAX - MM_STACK_GUARD)
 #define MM_MMAP_MIN	0x10000ull		/* mmap_min_addr */
+#define MM_USER_END	0x0000800000000000ull
+#define MM_RAND_MMAP_PAGES (1ull << 20)	/* mmap base: up to 4 GiB lower */
+#define MM_RAND_STACK_PAGES (1ull << 14)	/* stack top: up to 64 MiB lower */
 #define MM_PRIO_SERVER	20
 
-/* A page-map entry: frame number and state of one virtual page. */
+/*
+ * A page-map entry: frame number and state of one virtual page.
+ * A present entry holds one reference to its frame and one rmap item,
+ * except for the shared zero page (PME_ZERO), which is never counted.
+ */
 #define PME_PRESENT	0x1ull		/* frame below is valid */
-#define PME_WRITE	0x2ull		/* mapped writable in the kernel */
-#define PME_MAPPED	0x4ull		/* the kernel has a mapping */
+#define PME_ZERO	0x2ull		/* the shared zero page, read-only */
+#define PME_MAPPED	0x4ull		/* the kernel may have a mapping */
+#define PME_SHARED	0x8ull		/* frame of a shared object: no COW */
 #define PME_PFN_SHIFT	12
 #define pme_pfn(e)	((e) >> PME_PFN_SHIFT)
+#define pme_make(pfn, flags) (((uint64_t)(pfn) << PME_PFN_SHIFT) | (flags))
 
 struct pagemap {
 	uint64_t *root;			/* 4-level radix, 512 entries a node */
 	uint64_t nodes;
 };
 
-/* What backs a VMA that is not anonymous: a boot module's ELF segment. */
-struct mm_backing {
-	int refs;
-	const uint8_t *data;		/* module bytes, in mm's physmap */
-	uint64_t size;			/* bytes available at data */
-	vaddr_t vstart;			/* virtual address of data[0] */
+/*
+ * What backs a VMA that is not private anonymous memory (vma->file):
+ *  - OBJ_MODULE: a boot module's ELF segment, private: pages start as a
+ *    copy of the module bytes (zero past the data: the bss);
+ *  - OBJ_SHMEM: shared anonymous memory: one set of frames, indexed by page
+ *    offset (vma->pgoff + page index in the VMA), seen by every mapper.
+ */
+enum mm_obj_type { OBJ_MODULE, OBJ_SHMEM };
+
+struct mm_object {
+	enum mm_obj_type type;
+	int refs;			/* VMAs using it */
+	const uint8_t *data;		/* OBJ_MODULE: bytes, in mm's physmap */
+	uint64_t size;			/* OBJ_MODULE: bytes available at data */
+	vaddr_t vstart;			/* OBJ_MODULE: address of data[0] */
+	struct pagemap pages;		/* OBJ_SHMEM: offset -> frame */
+	uint64_t resident;		/* OBJ_SHMEM: frames held */
 };
 
 struct mm_ctx {
@@ -62,14 +82,18 @@ struct mm_ctx {
 	struct vma_tree vmas;
 	struct pagemap pm;
 	vaddr_t brk_start, brk;
-	uint64_t rss;			/* resident pages */
+	vaddr_t mmap_top;		/* top-down search starts here */
+	vaddr_t stack_top;
+	uint64_t rss;			/* resident pages (not the zero page) */
 	int oom_score_adj;
 };
 
 struct mm_stats {
-	uint64_t pgfault, pgfault_anon, pgfault_file, zero_fill, zero_maps;
-	uint64_t cow_copy, cow_reuse, pgalloc, pgfree, pt_donated;
-	uint64_t segv;
+	uint64_t pgfault, pgfault_anon, pgfault_file, pgfault_shmem;
+	uint64_t zero_fill, zero_page_map, cow_copy, cow_reuse;
+	uint64_t pgalloc, pgfree, pt_donated, segv, fork, exit;
+	uint64_t zero_maps;		/* entries mapping the zero page now */
+	uint64_t shmem_pages;		/* frames held by shared objects */
 };
 
 extern struct mm_stats mm_stats;
@@ -97,21 +121,46 @@ int pagemap_for_range(struct pagemap *pm, vaddr_t start, vaddr_t end,
 
 /* space.c: memory contexts */
 struct mm_ctx *ctx_create(uint32_t pid);
+void ctx_seed(uint64_t seed);
 void ctx_destroy(struct mm_ctx *c);
 struct vma *ctx_vma_new(struct mm_ctx *c, vaddr_t start, vaddr_t end,
-			unsigned long flags, struct mm_backing *b);
+			unsigned long flags, struct mm_object *o);
+void pme_drop(struct mm_ctx *c, vaddr_t va, uint64_t *e);
 void ctx_vma_free(struct vma *v);
 struct vma *vma_obj_alloc(void);
 void vma_obj_free(struct vma *v);
-void ctx_vma_free_backing(struct mm_backing *b);
-struct mm_backing *backing_new(const uint8_t *data, uint64_t size,
-			       vaddr_t vstart);
+struct mm_object *obj_module_new(const uint8_t *data, uint64_t size,
+				  vaddr_t vstart);
+struct mm_object *obj_shmem_new(void);
+void obj_get(struct mm_object *o);
+void obj_put(struct mm_object *o);
+struct page *shmem_page(struct mm_object *o, uint64_t index);
 int ctx_unmap_range(struct mm_ctx *c, vaddr_t start, vaddr_t end);
 int ctx_map_now(struct mm_ctx *c, vaddr_t va, uint64_t e, unsigned prot);
 unsigned vma_prot(const struct vma *v);
 
 /* pagefault.c */
 void fault_handle(struct ipc_msg *m);
+int fault_fill(struct mm_ctx *c, struct vma *v, vaddr_t va, bool write,
+	       unsigned *prot);
+
+/* anon.c: the zero page and copy-on-write */
+void zero_page_init(void);
+pfn_t zero_pfn(void);
+int anon_install(struct mm_ctx *c, vaddr_t va, uint64_t *e,
+		 struct page *p, uint64_t flags);
+int anon_write_fault(struct mm_ctx *c, vaddr_t va, uint64_t *e);
+bool anon_exclusive(uint64_t e);
+
+/* rmap.c */
+int rmap_add(struct page *p, struct mm_ctx *c, vaddr_t va);
+void rmap_remove(struct page *p, struct mm_ctx *c, vaddr_t va);
+void rmap_walk(struct page *p, void (*fn)(struct mm_ctx *, vaddr_t, void *),
+	       void *arg);
+int rmap_check(void);
+
+/* fork.c */
+struct mm_ctx *ctx_fork(struct mm_ctx *parent, uint32_t child_pid);
 
 /* exec.c */
 int exec_load(struct mm_ctx *c, const char *args, size_t len,

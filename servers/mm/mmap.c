@@ -108,7 +108,7 @@ static int split_at(struct mm_ctx *c, vaddr_t addr)
 		return -ENOMEM;
 	}
 	if (n->file)
-		((struct mm_backing *)n->file)->refs++;
+		obj_get(n->file);
 	return 0;
 }
 
@@ -156,26 +156,19 @@ static unsigned long prot_to_flags(unsigned long prot)
 	return f;
 }
 
-/* Fault in [start, end) now (MAP_POPULATE, MADV_WILLNEED). */
+/* Fault in [start, end) now, as writes would (MAP_POPULATE). */
 static void populate(struct mm_ctx *c, struct vma *v, vaddr_t start,
 		     vaddr_t end)
 {
 	for (vaddr_t va = start; va < end; va += PAGE_SIZE) {
-		uint64_t *e = pagemap_slot(&c->pm, va, true);
-		struct page *p;
+		unsigned prot;
 
-		if (!e)
+		if (fault_fill(c, v, va, v->flags & VMA_WRITE, &prot))
 			return;
-		if (!(*e & PME_PRESENT)) {
-			if (!(p = frame_alloc_zeroed()))
-				return;
-			*e = ((uint64_t)page_to_pfn(p) << PME_PFN_SHIFT) |
-			     PME_PRESENT;
-			c->rss++;
-		}
 		pt_pool_ensure(-1);
-		if (ctx_map_now(c, va, *e, vma_prot(v)) == 0)
-			*e |= PME_MAPPED;
+		if (ctx_map_now(c, va, *pagemap_slot(&c->pm, va, false), prot)
+		    == 0)
+			*pagemap_slot(&c->pm, va, false) |= PME_MAPPED;
 	}
 }
 
@@ -196,14 +189,14 @@ static int mmap_place(struct mm_ctx *c, vaddr_t hint, uint64_t len,
 		return 0;
 	}
 	hint &= PAGE_MASK;
-	if (hint >= MM_MMAP_MIN && hint < MM_MMAP_TOP &&
-	    len <= MM_MMAP_TOP - hint &&
+	if (hint >= MM_MMAP_MIN && hint < c->mmap_top &&
+	    len <= c->mmap_top - hint &&
 	    !vma_find_intersection(&c->vmas, hint, hint + len)) {
 		*out = hint;
 		return 0;
 	}
 	return vma_gap_find_topdown(&c->vmas, len, PAGE_SIZE, MM_MMAP_MIN,
-				    MM_MMAP_TOP, out) ? -ENOMEM : 0;
+				    c->mmap_top, out) ? -ENOMEM : 0;
 }
 
 static int h_mmap(struct ipc_msg *m, void *unused)
@@ -226,8 +219,6 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 		err = -ENOMEM;
 	else if (!(flags & MAP_ANONYMOUS))
 		err = (int64_t)m->w[4] < 0 ? -EBADF : -ENODEV;
-	else if ((flags & MAP_TYPE) == MAP_SHARED)
-		err = -ENOSYS;		/* shared anonymous memory: not yet */
 	else
 		err = mmap_place(c, hint, MM_ALIGN_UP(len, PAGE_SIZE), flags,
 				 &addr);
@@ -236,7 +227,17 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 		err = do_munmap(c, addr, addr + len);
 	}
 	if (!err) {
-		v = ctx_vma_new(c, addr, addr + len, prot_to_flags(prot), NULL);
+		bool shared = (flags & MAP_TYPE) == MAP_SHARED;
+		struct mm_object *o = shared ? obj_shmem_new() : NULL;
+
+		v = !shared || o ? ctx_vma_new(c, addr, addr + len,
+					       prot_to_flags(prot) |
+					       (shared ? VMA_SHARED |
+						VMA_MAYSHARE : 0), o) : NULL;
+		if (o && !v) {
+			obj_get(o);
+			obj_put(o);
+		}
 		if (!v)
 			err = -ENOMEM;
 		else if (flags & MAP_POPULATE)
@@ -351,14 +352,7 @@ out:
 
 static void zap_entry(vaddr_t va, uint64_t *e, void *arg)
 {
-	struct mm_ctx *c = arg;
-
-	(void)va;
-	if (*e & PME_PRESENT) {
-		frame_put(pfn_to_page(pme_pfn(*e)));
-		c->rss--;
-	}
-	*e = 0;
+	pme_drop(arg, va, e);
 }
 
 static int h_madvise(struct ipc_msg *m, void *unused)
@@ -453,7 +447,7 @@ static int h_info(struct ipc_msg *m, void *unused)
 
 static int h_check(struct ipc_msg *m, void *unused)
 {
-	int err = buddy_check() || slab_check_all() ? -EIO : 0;
+	int err = buddy_check() || slab_check_all() || rmap_check() ? -EIO : 0;
 
 	(void)unused;
 	for (unsigned id = 0; !err && id < MM_MAX_CTX; id++) {
@@ -515,6 +509,24 @@ static int h_spawn(struct ipc_msg *m, void *recvbuf)
 	return IPC_REPLY;
 }
 
+static int h_fork(struct ipc_msg *m, void *unused)
+{
+	struct mm_ctx *parent = ctx_get(m->w[0]), *c;
+	int err;
+
+	(void)unused;
+	if (!from_proc(m))
+		err = -EPERM;
+	else if (!parent)
+		err = -ESRCH;
+	else if (!(c = ctx_fork(parent, (uint32_t)m->w[1])))
+		err = -ENOMEM;
+	else
+		return reply_new_ctx(m, c, 0, 0);
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
 static int h_exit(struct ipc_msg *m, void *unused)
 {
 	struct mm_ctx *c = ctx_get(m->w[0]);
@@ -525,8 +537,10 @@ static int h_exit(struct ipc_msg *m, void *unused)
 		err = -EPERM;
 	else if (!c)
 		err = -ESRCH;
-	else
+	else {
 		ctx_destroy(c);
+		mm_stats.exit++;
+	}
 	ipc_reply_set(m, err, 0);
 	return IPC_REPLY;
 }
@@ -561,6 +575,7 @@ static const ipc_handler mm_handlers[MM_LABEL_COUNT] = {
 	[MM_INFO - MM_MMAP] = h_info,
 	[MM_CHECK - MM_MMAP] = h_check,
 	[MM_SPAWN - MM_MMAP] = h_spawn,
+	[MM_FORK - MM_MMAP] = h_fork,
 	[MM_EXIT - MM_MMAP] = h_exit,
 	[MM_SET_OOM_ADJ - MM_MMAP] = h_set_oom_adj,
 };

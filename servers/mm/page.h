@@ -19,8 +19,10 @@
  * For PG_slab frames (every frame of a slab, head and tails) ->private is
  * the owning struct slab_cache *.  The head frame additionally uses ->owner
  * as the slab's free-object list and ->index as its count of objects in use;
- * those two fields mean anon_vma/file and offset for user pages, which are
- * never slab pages.
+ * those two fields mean something else for user pages, which are never slab
+ * pages: ->owner heads the page's reverse-map list (rmap.c: every page-map
+ * entry that maps the frame) and ->index is the page's offset in its
+ * shared object, if it belongs to one.
  *
  * The mm server sees every frame through a linear "physmap": the byte at
  * physical address P is at virtual address mm_physmap_base + P.  Host tests
@@ -53,7 +55,7 @@ struct page {
 	uint8_t order;			/* block order: PG_buddy or slab head */
 	uint8_t zone_id;		/* enum zone_type, fixed at mem_map_init */
 	struct list_head lru;		/* free list, pcp, LRU or slab list */
-	void *owner;			/* anon_vma/file; slab: free list */
+	void *owner;			/* user page: rmap list; slab: free list */
 	uint64_t index;			/* offset in owner; slab: objects in use */
 	uint64_t private;		/* slab: cache; swap: slot */
 };

@@ -3,23 +3,26 @@
  *
  * The kernel sends PAGER_FAULT with the address, the access, and the label
  * of the address space (our context id).  We find the VMA, check the
- * access against it, find or fill the page-map entry, and reply
+ * access against it, bring the page-map entry up to date, and reply
  * PAGER_RESUME carrying the mapping, which the kernel installs before the
- * thread runs again.  Anything else is PAGER_FAIL with SIGSEGV.
+ * thread runs again.  Anything else is PAGER_FAIL with SIGSEGV (or -EFAULT
+ * for the kernel's own accesses on behalf of a system call).
  *
- * Filling a page: anonymous memory gets a zeroed frame; a page of a boot
- * module's segment gets the segment's bytes, zero past the end of the data
- * (the bss).  A fault on a page already in the page map only re-installs
- * it (the kernel dropped it, or the protection changed).
+ * An absent entry is filled by the VMA's kind:
+ *   private anonymous   read: the zero page; write: a zeroed frame
+ *   module segment      a private copy of the module's bytes (bss: zero)
+ *   shared anonymous    the shared object's frame for that offset
+ * A present entry written to goes through copy-on-write (anon.c).  The
+ * mapping given to the kernel is writable only if the VMA allows writes
+ * and the entry is ours alone (or shared on purpose).
  */
 #include <string.h>
 #include "mm.h"
 
 #define SIGSEGV	11
 
-static struct page *fill_backed(const struct vma *v, vaddr_t va)
+static struct page *fill_module(const struct mm_object *o, vaddr_t va)
 {
-	const struct mm_backing *b = v->file;
 	struct page *p = frame_alloc();
 	uint8_t *dst;
 
@@ -30,15 +33,12 @@ static struct page *fill_backed(const struct vma *v, vaddr_t va)
 		vaddr_t at = va + off;
 		uint64_t n = PAGE_SIZE - off;
 
-		if (at >= b->vstart && at - b->vstart < b->size) {
-			uint64_t left = b->size - (at - b->vstart);
-
-			n = MM_MIN(n, left);
-			memcpy(dst + off, b->data + (at - b->vstart), n);
+		if (at >= o->vstart && at - o->vstart < o->size) {
+			n = MM_MIN(n, o->size - (at - o->vstart));
+			memcpy(dst + off, o->data + (at - o->vstart), n);
 		} else {
-			uint64_t to = at < b->vstart ? b->vstart - at : n;
-
-			n = MM_MIN(n, to);
+			if (at < o->vstart)
+				n = MM_MIN(n, o->vstart - at);
 			memset(dst + off, 0, n);
 		}
 		off += n;
@@ -47,18 +47,37 @@ static struct page *fill_backed(const struct vma *v, vaddr_t va)
 	return p;
 }
 
-static struct page *fill_anon(void)
+/* Fill an absent entry; 0 or -ENOMEM. */
+static int fill(struct mm_ctx *c, struct vma *v, vaddr_t va, uint64_t *e,
+		bool write)
 {
-	mm_stats.pgfault_anon++;
-	mm_stats.zero_fill++;
-	return frame_alloc_zeroed();
-}
+	struct mm_object *o = v->file;
+	struct page *p;
 
-static void reply_fail(struct ipc_msg *m, int sig)
-{
-	m->tag = IPC_TAG(PAGER_FAIL, 1);
-	m->w[0] = sig;
-	m->buf = NULL;
+	if (o && o->type == OBJ_SHMEM) {
+		p = shmem_page(o, v->pgoff + ((va - v->start) >> PAGE_SHIFT));
+		if (!p)
+			return -ENOMEM;
+		p->refcount++;
+		mm_stats.pgfault_shmem++;
+		return anon_install(c, va, e, p, PME_SHARED);
+	}
+	if (o) {
+		p = fill_module(o, va);
+		return p ? anon_install(c, va, e, p, 0) : -ENOMEM;
+	}
+	mm_stats.pgfault_anon++;
+	if (!write) {
+		*e = pme_make(zero_pfn(), PME_PRESENT | PME_ZERO);
+		mm_stats.zero_maps++;
+		mm_stats.zero_page_map++;
+		return 0;
+	}
+	p = frame_alloc_zeroed();
+	if (!p)
+		return -ENOMEM;
+	mm_stats.zero_fill++;
+	return anon_install(c, va, e, p, 0);
 }
 
 static bool access_ok(const struct vma *v, unsigned acc)
@@ -70,10 +89,42 @@ static bool access_ok(const struct vma *v, unsigned acc)
 	return v->flags & (VMA_READ | VMA_WRITE | VMA_EXEC);
 }
 
+static void reply_fail(struct ipc_msg *m, int sig)
+{
+	m->tag = IPC_TAG(PAGER_FAIL, 1);
+	m->w[0] = sig;
+	m->buf = NULL;
+}
+
+/*
+ * Bring the entry for va up to date for an access (write or not), as a
+ * fault would; *prot gets the protection to map it with.
+ */
+int fault_fill(struct mm_ctx *c, struct vma *v, vaddr_t va, bool write,
+	       unsigned *prot)
+{
+	uint64_t *e = pagemap_slot(&c->pm, va, true);
+	int err;
+
+	if (!e)
+		return -ENOMEM;
+	if (!(*e & PME_PRESENT))
+		err = fill(c, v, va, e, write);
+	else
+		err = write ? anon_write_fault(c, va, e) : 0;
+	if (err)
+		return err;
+	*prot = vma_prot(v);
+	if (!anon_exclusive(*e))
+		*prot &= ~AS_PROT_WRITE;
+	return 0;
+}
+
 void fault_handle(struct ipc_msg *m)
 {
 	vaddr_t addr = m->w[PF_W_ADDR], va = addr & PAGE_MASK;
-	unsigned acc = (unsigned)m->w[PF_W_ACCESS];
+	unsigned acc = (unsigned)m->w[PF_W_ACCESS], prot;
+	bool write = acc & PF_ACC_WRITE;
 	struct mm_ctx *c = ctx_get(m->w[PF_W_LABEL]);
 	struct vma *v;
 	uint64_t *e;
@@ -84,20 +135,12 @@ void fault_handle(struct ipc_msg *m)
 	if (!c || !(v = vma_find(&c->vmas, addr)) || addr < v->start ||
 	    !access_ok(v, acc))
 		goto segv;
-	e = pagemap_slot(&c->pm, va, true);
-	if (!e)
+	if (fault_fill(c, v, va, write, &prot))
 		goto segv;
-	if (!(*e & PME_PRESENT)) {
-		struct page *p = v->file ? fill_backed(v, va) : fill_anon();
-
-		if (!p)
-			goto segv;
-		*e = ((uint64_t)page_to_pfn(p) << PME_PFN_SHIFT) | PME_PRESENT;
-		c->rss++;
-	}
+	e = pagemap_slot(&c->pm, va, false);
 	*e |= PME_MAPPED;
 	m->tag = IPC_TAG(PAGER_RESUME, 2);
-	m->w[0] = va | vma_prot(v);
+	m->w[0] = va | prot;
 	m->w[1] = pme_pfn(*e);
 	m->buf = NULL;
 	return;

@@ -5,18 +5,26 @@
  * tables (9 bits a level), each leaf a page-map entry (PME_*): the frame
  * and its state.  It is what mm knows to be mapped; the kernel's tables
  * are rebuilt from it on demand, so mm never has to read them back.
- * Nodes are whole frames from buddy, reached through the physmap.
+ * Nodes are page-sized objects from their own slab cache.
  */
 #include "mm.h"
 
+static struct slab_cache *node_cache;
+
 static uint64_t *node_new(struct pagemap *pm)
 {
-	struct page *p = frame_alloc_zeroed();
+	uint64_t *n;
 
-	if (!p)
+	if (!node_cache &&
+	    !(node_cache = slab_cache_create("pagemap_node", PAGE_SIZE,
+					     PAGE_SIZE, NULL)))
 		return NULL;
+	n = slab_alloc(node_cache);
+	if (!n)
+		return NULL;
+	frame_zero(n);
 	pm->nodes++;
-	return page_address(p);
+	return n;
 }
 
 void pagemap_init(struct pagemap *pm)
@@ -54,25 +62,37 @@ uint64_t *pagemap_slot(struct pagemap *pm, vaddr_t va, bool create)
 	return &node[level_index(va, 0)];
 }
 
-/* Call fn for every slot in [start, end) whose leaf node exists. */
+static void walk_node(uint64_t *node, int level, vaddr_t base,
+		      vaddr_t start, vaddr_t end,
+		      void (*fn)(vaddr_t va, uint64_t *e, void *arg), void *arg)
+{
+	vaddr_t span = (vaddr_t)1 << (PAGE_SHIFT + 9 * level);
+
+	for (unsigned i = 0; i < 512; i++) {
+		vaddr_t lo = base + i * span;
+
+		if (lo + span <= start)
+			continue;
+		if (lo >= end)
+			return;
+		if (!node[i])
+			continue;
+		if (level == 0)
+			fn(lo, &node[i], arg);
+		else
+			walk_node((uint64_t *)node[i], level - 1, lo, start, end,
+				  fn, arg);
+	}
+}
+
+/* Call fn for every non-empty slot in [start, end), in address order;
+ * subtrees that do not exist are skipped whole. */
 int pagemap_for_range(struct pagemap *pm, vaddr_t start, vaddr_t end,
 		      void (*fn)(vaddr_t va, uint64_t *e, void *arg),
 		      void *arg)
 {
-	vaddr_t va = start;
-
-	while (va < end) {
-		uint64_t *slot = pagemap_slot(pm, va, false);
-		vaddr_t leaf_end = (va | ((512ull << PAGE_SHIFT) - 1)) + 1;
-
-		if (!slot) {
-			va = leaf_end;
-			continue;
-		}
-		for (; va < end && va < leaf_end; va += PAGE_SIZE, slot++)
-			if (*slot)
-				fn(va, slot, arg);
-	}
+	if (pm->root)
+		walk_node(pm->root, 3, 0, start, end, fn, arg);
 	return 0;
 }
 
@@ -91,7 +111,7 @@ static void node_free(struct pagemap *pm, uint64_t *node, int level,
 			node_free(pm, (uint64_t *)node[i], level - 1, va, fn,
 				  arg);
 	}
-	frame_put(virt_to_page(node));
+	slab_free(node_cache, node);
 	pm->nodes--;
 }
 

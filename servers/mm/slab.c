@@ -640,3 +640,14 @@ int slabinfo_format(char *buf, size_t len)
 		slabinfo_line(&b, c);
 	return mm_buf_finish(&b);
 }
+
+/* Pages held by every slab cache (meminfo's Slab). */
+unsigned long slab_total_pages(void)
+{
+	struct slab_cache *c;
+	unsigned long pages = 0;
+
+	list_for_each_entry(c, &slab_caches, cache_list)
+		pages += (c->nr_partial + c->nr_full + c->nr_empty) << c->order;
+	return pages;
+}

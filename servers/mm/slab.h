@@ -82,5 +82,6 @@ size_t mm_ksize(const void *ptr);	/* usable size of a slab object */
 
 /* /proc/slabinfo text: length written, or -ENOSPC if truncated. */
 int slabinfo_format(char *buf, size_t len);
+unsigned long slab_total_pages(void);
 
 #endif /* MM_SLAB_H */

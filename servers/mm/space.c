@@ -5,27 +5,45 @@
  * handle with map rights), the VMA tree and the page map.  Its id is the
  * label the kernel puts in every fault from that space and the badge on the
  * client's handle to mm, so both faults and requests find it by index.
+ *
+ * Layout of a fresh context (Linux's, randomised like ASLR): the stack
+ * ends at stack_top, MM_STACK_TOP minus a random number of pages; below it
+ * MM_STACK_MAX of stack, a guard gap, then mmap_top, from where top-down
+ * mmap searches start.  The random source is seeded from the boot command
+ * line (`mm.seed=N`, for tests that want repeatable layouts) or the clock.
  */
 #include <string.h>
 #include "mm.h"
 
 static struct mm_ctx *ctx_table[MM_MAX_CTX];
-static struct slab_cache *ctx_cache, *vma_cache, *backing_cache;
+static struct slab_cache *ctx_cache, *vma_cache;
+static uint64_t rand_state;
 
 struct mm_ctx *ctx_get(uint64_t id)
 {
 	return id < MM_MAX_CTX ? ctx_table[id] : NULL;
 }
 
+void ctx_seed(uint64_t seed)
+{
+	rand_state = seed ? seed : 0x2545f4914f6cdd1dull;
+}
+
+static uint64_t ctx_random(void)
+{
+	rand_state ^= rand_state << 13;
+	rand_state ^= rand_state >> 7;
+	rand_state ^= rand_state << 17;
+	return rand_state;
+}
+
 static void caches_init(void)
 {
-	ctx_cache = slab_cache_create("mm_ctx", sizeof(struct mm_ctx), 0,
+	ctx_cache = slab_cache_create("mm_struct", sizeof(struct mm_ctx), 0,
 				      NULL);
 	vma_cache = slab_cache_create("vm_area_struct", sizeof(struct vma),
 				      0, NULL);
-	backing_cache = slab_cache_create("mm_backing",
-					  sizeof(struct mm_backing), 0, NULL);
-	if (!ctx_cache || !vma_cache || !backing_cache)
+	if (!ctx_cache || !vma_cache)
 		mm_panic("cannot create slab caches");
 }
 
@@ -51,6 +69,10 @@ struct mm_ctx *ctx_create(uint32_t pid)
 	c->id = id;
 	c->pid = pid;
 	c->as = (uint64_t)as;
+	c->stack_top = MM_STACK_TOP -
+		       (ctx_random() % MM_RAND_STACK_PAGES) * PAGE_SIZE;
+	c->mmap_top = c->stack_top - MM_STACK_MAX - MM_STACK_GUARD -
+		      (ctx_random() % MM_RAND_MMAP_PAGES) * PAGE_SIZE;
 	vma_tree_init(&c->vmas);
 	pagemap_init(&c->pm);
 	ctx_table[id] = c;
@@ -70,28 +92,6 @@ unsigned vma_prot(const struct vma *v)
 	return prot;
 }
 
-struct vma *ctx_vma_new(struct mm_ctx *c, vaddr_t start, vaddr_t end,
-			unsigned long flags, struct mm_backing *b)
-{
-	struct vma *v = slab_alloc(vma_cache);
-
-	if (!v)
-		return NULL;
-	memset(v, 0, sizeof(*v));
-	v->start = start;
-	v->end = end;
-	v->flags = flags;
-	v->pgoff = start >> PAGE_SHIFT;
-	v->file = b;
-	if (b)
-		b->refs++;
-	if (vma_insert(&c->vmas, v)) {
-		ctx_vma_free(v);
-		return NULL;
-	}
-	return v;
-}
-
 struct vma *vma_obj_alloc(void)
 {
 	return slab_alloc(vma_cache);
@@ -102,32 +102,33 @@ void vma_obj_free(struct vma *v)
 	slab_free(vma_cache, v);
 }
 
+struct vma *ctx_vma_new(struct mm_ctx *c, vaddr_t start, vaddr_t end,
+			unsigned long flags, struct mm_object *o)
+{
+	struct vma *v = slab_alloc(vma_cache);
+
+	if (!v)
+		return NULL;
+	memset(v, 0, sizeof(*v));
+	v->start = start;
+	v->end = end;
+	v->flags = flags;
+	v->pgoff = o && o->type == OBJ_SHMEM ? 0 : start >> PAGE_SHIFT;
+	v->file = o;
+	if (vma_insert(&c->vmas, v)) {
+		slab_free(vma_cache, v);
+		return NULL;
+	}
+	if (o)
+		obj_get(o);
+	return v;
+}
+
 void ctx_vma_free(struct vma *v)
 {
-	struct mm_backing *b = v->file;
-
-	if (b && --b->refs == 0)
-		slab_free(backing_cache, b);
+	if (v->file)
+		obj_put(v->file);
 	slab_free(vma_cache, v);
-}
-
-void ctx_vma_free_backing(struct mm_backing *b)
-{
-	slab_free(backing_cache, b);
-}
-
-struct mm_backing *backing_new(const uint8_t *data, uint64_t size,
-			       vaddr_t vstart)
-{
-	struct mm_backing *b = slab_alloc(backing_cache);
-
-	if (b) {
-		b->refs = 0;
-		b->data = data;
-		b->size = size;
-		b->vstart = vstart;
-	}
-	return b;
 }
 
 /* Map one page-map entry into the kernel's table for c. */
@@ -139,16 +140,32 @@ int ctx_map_now(struct mm_ctx *c, vaddr_t va, uint64_t e, unsigned prot)
 	return r == 1 ? 0 : (r < 0 ? (int)r : -EIO);
 }
 
-static void drop_entry(vaddr_t va, uint64_t *e, void *arg)
+/*
+ * Forget one entry in mm's records: its rmap item and frame reference go.
+ * The kernel mapping is the caller's business (a range unmap, or a fault
+ * reply that replaces it).
+ */
+void pme_drop(struct mm_ctx *c, vaddr_t va, uint64_t *e)
 {
-	struct mm_ctx *c = arg;
+	if (!(*e & PME_PRESENT)) {
+		*e = 0;
+		return;
+	}
+	if (*e & PME_ZERO) {
+		mm_stats.zero_maps--;
+	} else {
+		struct page *p = pfn_to_page(pme_pfn(*e));
 
-	(void)va;
-	if (*e & PME_PRESENT) {
-		frame_put(pfn_to_page(pme_pfn(*e)));
+		rmap_remove(p, c, va);
+		frame_put(p);
 		c->rss--;
 	}
 	*e = 0;
+}
+
+static void drop_entry(vaddr_t va, uint64_t *e, void *arg)
+{
+	pme_drop(arg, va, e);
 }
 
 /* Forget and free every page in [start, end); unmap it in the kernel. */
@@ -165,7 +182,7 @@ static void destroy_entry(vaddr_t va, uint64_t e, void *arg)
 {
 	uint64_t tmp = e;
 
-	drop_entry(va, &tmp, arg);
+	pme_drop(arg, va, &tmp);
 }
 
 void ctx_destroy(struct mm_ctx *c)
