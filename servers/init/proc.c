@@ -386,6 +386,48 @@ static int h_fork(struct ipc_msg *m, void *unused)
 	return IPC_REPLY;
 }
 
+/*
+ * exec: load the new image into a fresh memory context first, so that a
+ * failure leaves the caller as it was; then retire the old task and
+ * context and start the new image under the same pid.
+ */
+static int h_exec(struct ipc_msg *m, void *unused)
+{
+	struct proc *p = proc_find(caller_pid(m));
+	unsigned len = IPC_TAG_BUFLEN(m->tag);
+	struct ipc_msg mr = { 0 }, mx = { 0 };
+	long err;
+
+	(void)unused;
+	if (!p || p->state != P_LIVE)
+		err = -EPERM;
+	else if (len == 0 || (m->tag & IPC_TAG_TRUNC) || recvbuf[len - 1])
+		err = -EINVAL;
+	else {
+		mr.w[0] = p->pid;
+		err = ipc_request(INIT_H_MM_PROC, MM_SPAWN, 1, &mr, recvbuf,
+				  len);
+		if (err == 0 && IPC_TAG_NHANDLES(mr.tag) != 2)
+			err = -ENOMEM;
+	}
+	if (err) {
+		ipc_reply_set(m, err, 0);
+		return IPC_REPLY;
+	}
+	sys1(SYS_TASK_KILL, p->task);
+	sys1(SYS_HANDLE_CLOSE, p->task);
+	mx.w[0] = p->ctx;
+	ipc_request(INIT_H_MM_PROC, MM_EXIT, 1, &mx, NULL, 0);
+	memset(p->name, 0, sizeof(p->name));
+	strncpy(p->name, recvbuf, sizeof(p->name) - 1);
+	if (proc_start(p, &mr, 0)) {
+		p->state = P_LIVE;	/* so that proc_die can finish it */
+		p->task = 0;
+		proc_die(p, 9);
+	}
+	return IPC_NOREPLY;
+}
+
 static int h_kill(struct ipc_msg *m, void *unused)
 {
 	struct proc *p = proc_find(m->w[0]);
@@ -591,6 +633,7 @@ static const ipc_handler proc_handlers[PROC_LABEL_COUNT] = {
 	[PROC_WAIT - PROC_SPAWN] = h_wait,
 	[PROC_EXIT - PROC_SPAWN] = h_exit,
 	[PROC_FORK - PROC_SPAWN] = h_fork,
+	[PROC_EXEC - PROC_SPAWN] = h_exec,
 	[PROC_KILL - PROC_SPAWN] = h_kill,
 	[PROC_GETPID - PROC_SPAWN] = h_getpid,
 	[PROC_PS - PROC_SPAWN] = h_ps,

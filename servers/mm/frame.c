@@ -14,6 +14,7 @@
 
 #define PT_POOL_LOW	8
 #define PT_POOL_BATCH	32
+#define PT_POOL_TARGET	16	/* pool level after an exit */
 
 static uint64_t pt_pool_free;
 
@@ -75,7 +76,8 @@ void pt_pool_ensure(long kernel_free)
 	pt_pool_free = (uint64_t)kernel_free;
 	if (pt_pool_free >= PT_POOL_LOW)
 		return;
-	while (n < PT_POOL_BATCH) {
+	while (n < PT_POOL_BATCH && pt_pool_free + n < PT_POOL_TARGET +
+	       PT_POOL_BATCH / 2) {
 		struct page *p = buddy_alloc(MM_GFP_KERNEL, 0);
 
 		if (!p)
@@ -93,4 +95,33 @@ void pt_pool_ensure(long kernel_free)
 	}
 	mm_stats.pt_donated += n;
 	pt_pool_free = (uint64_t)r;
+}
+
+/*
+ * After a context is freed its page tables are back in the kernel's pool:
+ * take the pool back to PT_POOL_TARGET frames and give empty slabs back to
+ * buddy, so that free memory after an exit is what it was before the
+ * program ran, to the page.
+ */
+void mm_settle(void)
+{
+	uint64_t pfns[PT_POOL_BATCH];
+	long n, have = sys2(SYS_PT_DONATE, 0, 0);
+
+	while (have > PT_POOL_TARGET) {
+		n = sys2(SYS_PT_RECLAIM, pfns,
+			 MM_MIN((uint64_t)(have - PT_POOL_TARGET),
+				PT_POOL_BATCH));
+		if (n <= 0)
+			break;
+		for (long i = 0; i < n; i++)
+			buddy_free(pfn_to_page(pfns[i]), 0);
+		mm_stats.pt_donated -= (uint64_t)n;
+		have -= n;
+	}
+	if (have < PT_POOL_TARGET) {
+		pt_pool_free = 0;
+		pt_pool_ensure(have);
+	}
+	slab_shrink_all();
 }

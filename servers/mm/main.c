@@ -184,6 +184,7 @@ int main(void)
 	seed_init();
 	sys2(SYS_IPC_SET_RECVBUF, recvbuf, sizeof(recvbuf));
 	start_init();
+	mm_settle();
 	mm_log("mm: ready: %lu pages free\n",
 	       (unsigned long)buddy_free_pages());
 	for (;;) {

@@ -109,6 +109,7 @@ struct page *frame_alloc(void);
 void frame_put(struct page *p);
 void pt_pool_ensure(long kernel_free);
 void frame_zero(void *addr);
+void mm_settle(void);
 
 /* pagemap.c */
 void pagemap_init(struct pagemap *pm);

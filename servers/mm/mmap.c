@@ -540,6 +540,7 @@ static int h_exit(struct ipc_msg *m, void *unused)
 	else {
 		ctx_destroy(c);
 		mm_stats.exit++;
+		mm_settle();
 	}
 	ipc_reply_set(m, err, 0);
 	return IPC_REPLY;

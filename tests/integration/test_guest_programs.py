@@ -9,6 +9,11 @@ ISOLATION_CASES = ["isolation." + c for c in (
     "priv_cr3", "div_zero", "jump_unmapped", "null_read", "noncanonical",
     "exec_stack", "bad_opcode")]
 
+PROC_CASES = ["proc." + c for c in (
+    "exit_status", "getpid", "kill_call", "kill_status", "kill_gone",
+    "segv_status", "wait_any", "echild", "wnohang", "exec", "exec_enoent",
+    "fork_many")]
+
 _cache = {}
 
 
@@ -33,6 +38,25 @@ def test_isolation(guest, case):
     assert res[case] is None, res[case]
 
 
+@pytest.mark.parametrize("case", PROC_CASES)
+def test_proc(guest, case):
+    out, res = _results(guest, "proctest")
+    assert case in res, out
+    assert res[case] is None, res[case]
+
+
+def test_fork_cow_and_shared_anon(guest):
+    out = guest.run("run forktest")
+    assert "child: p[100]=b sh=42" in out
+    assert "parent: child status 7, p[100]=a sh=42" in out
+    assert "exit status" not in out
+
+
+def test_mm_check_after_programs(guest):
+    _results(guest, "proctest")
+    assert "mmcheck: ok" in guest.run("mmcheck")
+
+
 def test_isolation_reports_cause(guest):
     out, _ = _results(guest, "isolation")
     assert "killed by SIGSEGV" in out
@@ -53,6 +77,6 @@ def test_syscall_fuzz(guest):
 
 
 def test_no_failures_anywhere(guest):
-    for prog in ("ipctest", "isolation", "sysfuzz"):
+    for prog in ("ipctest", "isolation", "sysfuzz", "proctest"):
         out, res = _results(guest, prog)
         assert not [c for c, r in res.items() if r], out

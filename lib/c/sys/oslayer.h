@@ -10,8 +10,8 @@
  *
  * Descriptors: fd.c owns the table, mapping a descriptor number to a
  * struct file (an "open file description": what dup() shares).  Each
- * kind of file (console.c today; pipes and files once their servers
- * exist) supplies a struct file_ops.  Processes are single-threaded, so
+ * kind of file (console.c, pipe.c; files once their server exists)
+ * supplies a struct file_ops.  Processes are single-threaded, so
  * nothing here locks.
  */
 #ifndef LIBC_SYS_OSLAYER_H
@@ -78,7 +78,8 @@ struct file_ops {
  * read or write ops, so kinds need not.  fork() copies the whole
  * process, so after fork each process has its own copy of every struct
  * file; a kind whose state lives in a server must account for that
- * (none does yet).
+ * (pipes do: the pipe server gives the child its own copy of each of
+ * the parent's references to pipe ends).
  */
 struct file {
 	const struct file_ops *ops;
@@ -108,6 +109,22 @@ extern struct file console_file;
 
 /* SYS_CLOCK at the start of __libc_start; clock() counts from here. */
 extern uint64_t libc_start_ns;
+
+/* Where replies with bytes land (SYS_IPC_SET_RECVBUF) unless a call
+ * registers a buffer of its own for one request. */
+extern char __libc_recvbuf[IPC_BUF_MAX];
+
+/* Registers __libc_recvbuf for the calling thread (again). */
+void os_recvbuf_register(void);
+
+/*
+ * Registers buf (len <= IPC_BUF_MAX) as the receive buffer, so the next
+ * reply's bytes land there directly.  The kernel makes every page of it
+ * present and writable first, so this doubles as the check that a user
+ * pointer may be written: -EFAULT if not (and __libc_recvbuf is
+ * registered again).  The caller re-registers __libc_recvbuf when done.
+ */
+int os_recvbuf_use(void *buf, size_t len);
 
 void __libc_start(uint64_t *sp) __attribute__((noreturn));
 

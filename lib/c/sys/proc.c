@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,17 +78,48 @@ pid_t wait(int *status)
 	return waitpid(-1, status, 0);
 }
 
-int execv(const char *path, char *const argv[])
-{
-	return (int)os_result(-ENOSYS);
-}
-
+/*
+ * exec loads a program from the boot modules by the last component of
+ * path; the new program's argv[0] is that name.  Descriptors other than
+ * the console do not survive exec (the fd table lives in the process).
+ */
 int execve(const char *path, char *const argv[], char *const envp[])
 {
-	return (int)os_result(-ENOSYS);
+	char buf[IPC_BUF_MAX];
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	struct ipc_msg m = { 0 };
+	size_t n = 0;
+	long err;
+
+	for (int pass = 0; pass < 2; pass++) {
+		char *const *v = pass ? envp : argv;
+
+		for (int i = 0; v && v[i]; i++) {
+			const char *s = (!pass && i == 0) ? name : v[i];
+			size_t l = strlen(s) + 1;
+
+			if (n + l + 2 > sizeof(buf))
+				return (int)os_result(-E2BIG);
+			memcpy(buf + n, s, l);
+			n += l;
+		}
+		if (!pass && (!argv || !argv[0])) {
+			memcpy(buf + n, name, strlen(name) + 1);
+			n += strlen(name) + 1;
+		}
+		buf[n++] = 0;
+	}
+	fflush(NULL);
+	err = ipc_request(H_PROC, PROC_EXEC, 0, &m, buf, (unsigned)n);
+	return (int)os_result(err ? err : -EIO);
+}
+
+int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
 }
 
 int execvp(const char *file, char *const argv[])
 {
-	return (int)os_result(-ENOSYS);
+	return execve(file, argv, environ);
 }

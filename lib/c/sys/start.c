@@ -8,7 +8,16 @@
  * (PROC_EXIT on H_PROC), which destroys the process without replying; if
  * the request comes back at all there is no process server, and the
  * thread just exits, forever if need be.
+ *
+ * Replies that carry bytes land in the calling thread's registered
+ * receive buffer.  __libc_recvbuf is that buffer for the one thread a
+ * process has: registered here, and again by fork() (a new thread in the
+ * child; a copy-on-write page in the parent, which the kernel could not
+ * write into until the registration makes it writable again).  A call
+ * may register a buffer of its own for one request (os_recvbuf_use) and
+ * puts this one back afterwards.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +35,9 @@ int main(int argc, char **argv, char **envp);
 
 uint64_t libc_start_ns;
 
+/* One page, so registering it faults in exactly one page. */
+char __libc_recvbuf[IPC_BUF_MAX] __attribute__((aligned(IPC_BUF_MAX)));
+
 static void (*atexit_fns[ATEXIT_MAX])(void);
 static int atexit_count;
 
@@ -36,8 +48,23 @@ void __libc_start(uint64_t *sp)
 	char **envp = argv + argc + 1;
 
 	libc_start_ns = (uint64_t)sys_clock_ns();
+	os_recvbuf_register();
 	environ = envp;
 	exit(main(argc, argv, envp));
+}
+
+void os_recvbuf_register(void)
+{
+	sys2(SYS_IPC_SET_RECVBUF, __libc_recvbuf, sizeof(__libc_recvbuf));
+}
+
+int os_recvbuf_use(void *buf, size_t len)
+{
+	long err = sys2(SYS_IPC_SET_RECVBUF, buf, len);
+
+	if (err)
+		os_recvbuf_register();
+	return err ? -EFAULT : 0;
 }
 
 int atexit(void (*fn)(void))

@@ -20,6 +20,8 @@ enum proc_label {
 	PROC_GETPID,		/* -> pid, parent pid */
 	PROC_PS,		/* -> text in the reply buffer */
 	PROC_HALT,		/* code: halt the system */
+	PROC_EXEC,		/* buffer "prog\0args...\0\0env...\0\0": replace
+				 * the caller's image; no reply on success */
 	PROC_REGISTER,		/* buffer name, handle in w1 (R_SEND kept) */
 	PROC_LOOKUP,		/* buffer name -> handle in w1 */
 	PROC_LABEL_END
