@@ -326,6 +326,7 @@ void notif_put(struct notif *n)
 {
 	if (--n->refs > 0)
 		return;
+	sched_timer_cancel(n);
 	notif_free(n);
 }
 

@@ -138,6 +138,9 @@ struct notif {
 	uint64_t word;
 	struct thread *waiter;
 	struct endpoint *bound_ep;
+	uint64_t timer_ns;		/* armed: deadline; 0: not armed */
+	uint64_t timer_bits;
+	struct list_head timer_link;	/* sched.c's timer list */
 };
 
 /* printk.c */
@@ -174,6 +177,8 @@ void sched_remove(struct thread *t);
 void sched_switch_to(struct thread *t);
 void sched_block_current(enum thread_state s);
 void sched_sleep(struct thread *t, uint64_t wake_ns);
+void sched_timer_arm(struct notif *n, uint64_t deadline, uint64_t bits);
+void sched_timer_cancel(struct notif *n);
 void sched_yield(void);
 uint64_t sched_ticks(void);
 

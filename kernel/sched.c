@@ -18,6 +18,7 @@ struct thread *current;
 static struct list_head runq[NR_PRIO];
 static uint32_t runq_bits;
 static struct list_head sleepers;
+static struct list_head timers;		/* armed notification timers */
 static uint64_t ticks;
 static bool need_resched;
 static struct thread *fpu_owner;
@@ -27,6 +28,7 @@ void sched_init(void)
 	for (int i = 0; i < NR_PRIO; i++)
 		list_init(&runq[i]);
 	list_init(&sleepers);
+	list_init(&timers);
 }
 
 static void runq_add(struct thread *t)
@@ -136,10 +138,42 @@ static void wake_sleepers(void)
 	}
 }
 
+void sched_timer_arm(struct notif *n, uint64_t deadline, uint64_t bits)
+{
+	sched_timer_cancel(n);
+	n->timer_ns = deadline ? deadline : 1;
+	n->timer_bits = bits;
+	list_add_tail(&n->timer_link, &timers);
+}
+
+void sched_timer_cancel(struct notif *n)
+{
+	if (n->timer_ns)
+		list_del(&n->timer_link);
+	n->timer_ns = 0;
+}
+
+static void fire_timers(void)
+{
+	uint64_t now = arch_clock_ns();
+	struct list_head *p, *next;
+
+	list_for_each_safe(p, next, &timers) {
+		struct notif *n = list_entry(p, struct notif, timer_link);
+
+		if (n->timer_ns > now)
+			continue;
+		sched_timer_cancel(n);
+		notif_signal(n, n->timer_bits);
+	}
+}
+
 void kernel_timer_tick(void)
 {
 	ticks++;
 	wake_sleepers();
+	if (!list_empty(&timers))
+		fire_timers();
 	if (current && --current->quantum <= 0) {
 		current->quantum = QUANTUM_TICKS;
 		need_resched = true;

@@ -281,6 +281,21 @@ static long sys_notify_wait(struct thread *self, struct regs *r)
 	return NORET;
 }
 
+static long sys_notify_timer(struct thread *self, struct regs *r)
+{
+	struct handle *h = handle_get(self_task(self), ARG(0), HT_NOTIF,
+				      R_SEND);
+
+	if (!h)
+		return -EBADF;
+	if (ARG(1) == 0)
+		sched_timer_cancel(h->obj);
+	else
+		sched_timer_arm(h->obj, arch_clock_ns() +
+				min_u64(ARG(1), 1ull << 62), ARG(2));
+	return 0;
+}
+
 static long install_new(struct thread *self, enum handle_type type,
 			void *obj)
 {
@@ -791,6 +806,7 @@ static const sys_fn sys_table[SYS_COUNT] = {
 	[SYS_IPC_SET_RECVBUF] = sys_ipc_set_recvbuf,
 	[SYS_NOTIFY] = sys_notify,
 	[SYS_NOTIFY_WAIT] = sys_notify_wait,
+	[SYS_NOTIFY_TIMER] = sys_notify_timer,
 	[SYS_EP_CREATE] = sys_ep_create,
 	[SYS_NOTIF_CREATE] = sys_notif_create,
 	[SYS_EP_BIND_NOTIF] = sys_ep_bind_notif,

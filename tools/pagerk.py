@@ -142,10 +142,15 @@ def _final_command(build_dir, target):
     return shlex.split(out.stdout.strip().splitlines()[-1])
 
 
-def _own_include_dirs(model):
-    """The include directories Meson adds for the model program itself."""
+def _is_own_include(arg, build_dir, model):
+    """Is `arg` an include directory Meson adds for the model program itself?"""
+    if not arg.startswith("-I"):
+        return False
     d = os.path.dirname(model)
-    return {"-I" + model + ".p", "-I" + d, "-I" + os.path.join("..", d)}
+    own = {os.path.join(build_dir, model + ".p"), os.path.join(build_dir, d),
+           os.path.join(ROOT, d)}
+    path = os.path.realpath(os.path.join(build_dir, arg[2:]))
+    return path in {os.path.realpath(o) for o in own}
 
 
 def user_build_flags(build_dir=DEFAULT_BUILD, model=MODEL_PROGRAM):
@@ -153,19 +158,21 @@ def user_build_flags(build_dir=DEFAULT_BUILD, model=MODEL_PROGRAM):
     obj = "%s.p/%s.c.o" % (model, os.path.basename(model))
     cc_cmd = _final_command(build_dir, obj)
     ld_cmd = _final_command(build_dir, model)
+    ncc = next(i for i, a in enumerate(cc_cmd) if a.startswith("-"))  # "ccache gcc"
     cflags, skip = [], False
-    for a in cc_cmd[1:]:
+    for a in cc_cmd[ncc:]:
         if skip:
             skip = False
         elif a in _DROP_WITH_VALUE:
             skip = True
-        elif (a in _own_include_dirs(model) or a == "-MD" or a.endswith(".c")
-              or a.startswith(("-W", "-std=", "-O", "-fdiagnostics-color"))):
+        elif (_is_own_include(a, build_dir, model) or a == "-MD" or a.endswith(".c")
+              or (a.startswith("-W") and not a.startswith(("-Wa,", "-Wp,")))
+              or a.startswith(("-std=", "-O", "-fdiagnostics-color"))):
             continue
         else:
             cflags.append(a)
     ldflags, skip = [], False
-    for a in ld_cmd[1:]:
+    for a in ld_cmd[ncc:]:
         if skip:
             skip = False
         elif a == "-o":
@@ -176,10 +183,10 @@ def user_build_flags(build_dir=DEFAULT_BUILD, model=MODEL_PROGRAM):
         if need not in cflags:
             raise SystemExit("%s is not built %s: cannot take user flags from it"
                              % (model, need))
-    return [cc_cmd[0]], cflags, ldflags
+    return cc_cmd[:ncc], cflags, ldflags
 
 
-def compile_user_program(src, out, build_dir=DEFAULT_BUILD, cflags=(), quiet=False):
+def compile_user_program(src, out, build_dir=DEFAULT_BUILD, cflags=()):
     """Compile and link one C file as a user program at `out`.
 
     cflags are the language and warning flags (e.g. PEER_CFLAGS).  Returns
@@ -205,7 +212,8 @@ def compile_user_program(src, out, build_dir=DEFAULT_BUILD, cflags=(), quiet=Fal
 
 def write_gdb_script(build_dir):
     path = os.path.join(build_dir, "gdbinit")
-    lines = ["file %s" % os.path.join(build_dir, "kernel", "kernel.elf"),
+    lines = ["set confirm off",
+             "file %s" % os.path.join(build_dir, "kernel", "kernel.elf"),
              "set architecture i386:x86-64"]
     for name, p in boot_modules(build_dir):
         lines.append("add-symbol-file %s" % p)

@@ -133,9 +133,48 @@ static int server(void)
 	return guest_failures ? 1 : 0;
 }
 
+/* Notifications: a timer fires into a word; a bound endpoint wakes. */
+static void notifications(void)
+{
+	long n = sys0(SYS_NOTIF_CREATE), ep = sys0(SYS_EP_CREATE);
+	struct ipc_msg m = { 0 };
+	long t0 = sys_clock_ns(), r;
+
+	if (n < 0 || ep < 0) {
+		FAIL("ipc.notify_timer", "cannot create objects");
+		return;
+	}
+	r = sys3(SYS_NOTIFY_TIMER, n, 5000000, 0x4);
+	if (r == 0)
+		r = sys_msg(SYS_NOTIFY_WAIT, (uint64_t)n, &m);
+	if (r == 0 && m.w[0] == 0x4 && sys_clock_ns() - t0 >= 4000000)
+		PASS("ipc.notify_timer");
+	else
+		FAIL("ipc.notify_timer", "r=%ld bits=%#lx after %ld ns", r,
+		     (unsigned long)m.w[0], sys_clock_ns() - t0);
+	r = sys2(SYS_EP_BIND_NOTIF, ep, n);
+	if (r == 0)
+		r = sys2(SYS_NOTIFY, n, 0x10);
+	if (r == 0)
+		r = ipc_recv((uint64_t)ep, &m);
+	if (r == 0 && (m.tag & IPC_TAG_NOTIFY) && m.w[0] == 0x10)
+		PASS("ipc.notify_bound");
+	else
+		FAIL("ipc.notify_bound", "r=%ld tag=%#lx w0=%#lx", r,
+		     (unsigned long)m.tag, (unsigned long)m.w[0]);
+	m.tag = IPC_TAG(1, 0);
+	m.buf = NULL;
+	r = sys_msg(SYS_CALL, 77, &m);
+	if (r == -9)
+		PASS("ipc.bad_handle");
+	else
+		FAIL("ipc.bad_handle", "call on a bad handle returned %ld", r);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "client"))
 		return client(argv[2]);
+	notifications();
 	return server();
 }

@@ -3,7 +3,8 @@ import pytest
 
 from conftest import case_results
 
-IPC_CASES = ["ipc.roundtrip", "ipc.buffer", "ipc.client_exit"]
+IPC_CASES = ["ipc.roundtrip", "ipc.buffer", "ipc.client_exit",
+             "ipc.notify_timer", "ipc.notify_bound", "ipc.bad_handle"]
 ISOLATION_CASES = ["isolation." + c for c in (
     "kernel_read", "kernel_write", "text_write", "priv_cli", "priv_hlt",
     "priv_cr3", "div_zero", "jump_unmapped", "null_read", "noncanonical",

@@ -2,11 +2,11 @@
  * unistd.h - processes, file descriptors, the break, and sysconf.
  *
  * Implemented by lib/c's OS layer (lib/c/sys): start.c, proc.c and
- * fork.c for processes, fd.c for descriptors (console.c is the only kind
- * so far), path.c for calls that take a path, brk.c for the break,
- * time.c for sleeping, sysconf.c for sysconf.  Calls that need a file
- * system or a pipe server fail with ENOSYS until those servers exist;
- * the exec family fails with ENOSYS too.
+ * fork.c for processes, fd.c for descriptors (of two kinds so far:
+ * console.c and pipe.c, which also has pipe()), path.c for calls that
+ * take a path, brk.c for the break, time.c for sleeping, sysconf.c for
+ * sysconf.  Calls that need a file system fail with ENOSYS until the
+ * file server exists; the exec family fails with ENOSYS too.
  */
 #ifndef _UNISTD_H
 #define _UNISTD_H

@@ -8,8 +8,9 @@
  * over to the file's kind through its file_ops (see oslayer.h), so a new
  * kind of file adds a file_ops and a way to open it, and nothing here.
  *
- * Descriptors 0, 1 and 2 start out naming the console.  open() and
- * pipe() fail with ENOSYS until the file and pipe servers exist.
+ * Descriptors 0, 1 and 2 start out naming the console; pipe() (pipe.c)
+ * makes pipe descriptors.  open() fails with ENOSYS until the file
+ * server exists.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -265,10 +266,4 @@ int open(const char *path, int flags, ...)
 int creat(const char *path, mode_t mode)
 {
 	return open(path, O_CREAT | O_WRONLY | O_TRUNC, mode);
-}
-
-/* No pipe server yet. */
-int pipe(int fds[2])
-{
-	return (int)os_result(-ENOSYS);
 }

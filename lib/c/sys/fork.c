@@ -45,12 +45,15 @@ pid_t fork(void)
 	long err;
 
 	__libc_stdio_flush();
-	if (__fork_save(&rs))
+	if (__fork_save(&rs)) {
+		os_recvbuf_register();		/* the child's thread is new */
 		return 0;
+	}
 	sp = ((uintptr_t)&rs - FORK_STACK_GAP) & ~(uintptr_t)15;
 	m = (struct ipc_msg){ .w = { (uint64_t)(uintptr_t)__fork_resume,
 				     sp, (uint64_t)(uintptr_t)&rs } };
 	err = os_request(H_PROC, PROC_FORK, 3, &m);
+	os_recvbuf_register();		/* ours is copy-on-write now */
 	if (err)
 		return (pid_t)os_result(err);
 	return (pid_t)m.w[1];

@@ -37,6 +37,8 @@ enum sys_nr {
 	SYS_IPC_SET_RECVBUF,	/* (buf, len): where incoming buffers land */
 	SYS_NOTIFY,		/* (h, bits): OR bits into a notification */
 	SYS_NOTIFY_WAIT,	/* (h) -> bits: wait for and clear the word */
+	SYS_NOTIFY_TIMER,	/* (h, ns, bits): signal bits after ns (one
+				 * timer per notification; ns = 0 cancels) */
 	/* handles and objects */
 	SYS_EP_CREATE,		/* () -> handle to a new endpoint */
 	SYS_NOTIF_CREATE,	/* () -> handle to a new notification */
