@@ -129,8 +129,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	status = (int)m.w[2];
 	if (status & 0x7f) {
-		printf("run: %s: killed by %s\n", argv[1],
-		       signame(status & 0x7f));
+		printf("run: %s: killed by %s (%d)\n", argv[1],
+		       signame(status & 0x7f), status & 0x7f);
 		return 1;
 	}
 	if (status >> 8) {

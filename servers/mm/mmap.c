@@ -222,10 +222,9 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 	else
 		err = mmap_place(c, hint, MM_ALIGN_UP(len, PAGE_SIZE), flags,
 				 &addr);
-	if (!err) {
-		len = MM_ALIGN_UP(len, PAGE_SIZE);
-		err = do_munmap(c, addr, addr + len);
-	}
+	len = MM_ALIGN_UP(len, PAGE_SIZE);
+	if (!err && (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
+		err = do_munmap(c, addr, addr + len);	/* replaces */
 	if (!err) {
 		bool shared = (flags & MAP_TYPE) == MAP_SHARED;
 		struct mm_object *o = shared ? obj_shmem_new() : NULL;

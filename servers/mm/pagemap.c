@@ -66,13 +66,13 @@ static void walk_node(uint64_t *node, int level, vaddr_t base,
 		      vaddr_t start, vaddr_t end,
 		      void (*fn)(vaddr_t va, uint64_t *e, void *arg), void *arg)
 {
-	vaddr_t span = (vaddr_t)1 << (PAGE_SHIFT + 9 * level);
+	unsigned shift = PAGE_SHIFT + 9 * level;
+	vaddr_t span = (vaddr_t)1 << shift;
+	unsigned i = start > base ? (unsigned)((start - base) >> shift) : 0;
 
-	for (unsigned i = 0; i < 512; i++) {
+	for (; i < 512; i++) {
 		vaddr_t lo = base + i * span;
 
-		if (lo + span <= start)
-			continue;
 		if (lo >= end)
 			return;
 		if (!node[i])

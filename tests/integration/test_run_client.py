@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < argc; i++)
 		printf("arg %d: %s\n", i, argv[i]);
 	if (argc > 1 && !strcmp(argv[1], "segv")) {
-		int *volatile null = NULL;
+		volatile int *volatile null = NULL;
 
 		fflush(stdout);
 		*null = 1;
