@@ -26,7 +26,7 @@
 #define MAX_ENDPOINTS	1024
 #define MAX_NOTIFS	512
 #define MAX_AS		256
-#define TASK_HANDLES	128
+#define TASK_HANDLES	256
 #define NR_PRIO		32
 #define PRIO_DEFAULT	10
 #define TICK_NS		1000000ull
