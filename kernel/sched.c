@@ -8,9 +8,11 @@
  * IPC hands the CPU straight from sender to receiver (sched_switch_to)
  * without touching the queues: that is the fast path of call and reply.
  *
- * FPU state is switched lazily in the sense that it is saved and restored
- * only when the thread returning to user mode is not the one whose state
- * the FPU holds.
+ * FPU state is switched lazily: the FPU keeps the state of fpu_owner.
+ * Returning to any other thread sets CR0.TS, and only if that thread then
+ * uses the FPU does the #NM trap (kernel_fpu_trap) save the owner's state
+ * and load its own.  The servers are built without FPU use, so a fault
+ * or a call to a server and back never saves or restores FPU state.
  */
 #include "kernel.h"
 
@@ -168,6 +170,20 @@ static void fire_timers(void)
 	}
 }
 
+/* #NM: current touched the FPU while another thread's state is in it. */
+void kernel_fpu_trap(void)
+{
+	if (!current)
+		return;
+	arch_fpu_enable(true);
+	if (fpu_owner == current)
+		return;
+	if (fpu_owner)
+		arch_fpu_save(fpu_owner->fpu);
+	arch_fpu_restore(current->fpu);
+	fpu_owner = current;
+}
+
 void kernel_timer_tick(void)
 {
 	ticks++;
@@ -203,12 +219,7 @@ __attribute__((noreturn)) void kernel_return_to_user(void)
 		arch_wait_for_interrupt();
 	current = t;
 	as_activate(t->task->as);
-	if (fpu_owner != t) {
-		if (fpu_owner)
-			arch_fpu_save(fpu_owner->fpu);
-		arch_fpu_restore(t->fpu);
-		fpu_owner = t;
-	}
+	arch_fpu_enable(fpu_owner == t);
 	arch_set_current_regs(&t->regs);
 	arch_return_to_user(&t->regs);
 }

@@ -190,3 +190,17 @@ void arch_fpu_restore(const void *area)
 {
 	__asm__ volatile("fxrstor64 (%0)" :: "r"(area) : "memory");
 }
+
+/* CR0.TS, written only when it changes (a CR0 write is not free). */
+void arch_fpu_enable(bool on)
+{
+	static bool ts_set;
+
+	if (on == !ts_set)
+		return;
+	if (on)
+		__asm__ volatile("clts");
+	else
+		write_cr0(read_cr0() | (1u << 3));
+	ts_set = !on;
+}

@@ -64,7 +64,9 @@ __attribute__((noreturn)) void arch_user_trap(struct regs *r)
 	unsigned vec = r->vector;
 
 	if (!irq_dispatch(vec)) {
-		if (vec == 14) {
+		if (vec == 7) {
+			kernel_fpu_trap();	/* lazy FPU switch */
+		} else if (vec == 14) {
 			unsigned acc = 0;
 
 			if (r->error & 0x1)

@@ -19,6 +19,7 @@
 #include <ipc/server.h>
 #include <ipc/pager.h>
 #include "init.h"
+#include "pipe.h"
 
 #define PROC_EXC	(1ull << 62)
 #define ECHILD		10
@@ -181,6 +182,7 @@ static void proc_die(struct proc *p, int status)
 	p->state = P_ZOMBIE;
 	p->status = status;
 	names_drop_owner(p->pid);
+	pipe_exit(p->pid);
 	for (int i = 0; i < PROC_MAX; i++)
 		if (procs[i].state != P_FREE && procs[i].ppid == p->pid) {
 			procs[i].ppid = INIT_PID;
@@ -381,6 +383,7 @@ static int h_fork(struct ipc_msg *m, void *unused)
 		ipc_reply_set(m, err, 0);
 		return IPC_REPLY;
 	}
+	pipe_fork(parent->pid, child->pid);
 	ipc_reply_set(m, 0, 1);
 	m->w[1] = child->pid;
 	return IPC_REPLY;
@@ -647,8 +650,9 @@ static const struct ipc_proto protos[] = {
 
 void proc_serve(uint64_t ep)
 {
+	const struct ipc_proto all[] = { protos[0], pipe_proto };
 	struct ipc_server srv = {
-		.ep = ep, .protos = protos, .nprotos = 1,
+		.ep = ep, .protos = all, .nprotos = 2, .ctx = recvbuf,
 	};
 	struct ipc_msg m = { 0 };
 

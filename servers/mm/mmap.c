@@ -29,10 +29,6 @@
 #define MAP_NONBLOCK	0x10000
 #define MAP_STACK	0x20000
 #define MAP_FIXED_NOREPLACE 0x100000
-#define MAP_KNOWN	(MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | \
-			 MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE | \
-			 MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | \
-			 MAP_NONBLOCK | MAP_STACK | MAP_FIXED_NOREPLACE)
 #define MS_ASYNC	1
 #define MS_INVALIDATE	2
 #define MS_SYNC		4
@@ -73,7 +69,8 @@ static int range_check(vaddr_t addr, uint64_t len, vaddr_t *end)
 {
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
-	if (len > USER_END || MM_ALIGN_UP(len, PAGE_SIZE) > USER_END - addr)
+	if (addr >= USER_END || len > USER_END ||
+	    MM_ALIGN_UP(len, PAGE_SIZE) > USER_END - addr)
 		return -ENOMEM;
 	*end = addr + MM_ALIGN_UP(len, PAGE_SIZE);
 	return 0;
@@ -203,14 +200,17 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 {
 	struct mm_ctx *c = client(m);
 	vaddr_t hint = m->w[0], addr;
-	uint64_t len = m->w[1], prot = m->w[2], flags = m->w[3];
+	/* Like Linux, unknown flag and protection bits are ignored (only
+	 * MAP_SHARED_VALIDATE would check flags: for anonymous memory it is
+	 * refused below with the other bad types). */
+	uint64_t len = m->w[1], prot = m->w[2] & 7, flags = m->w[3];
 	struct vma *v;
 	int err;
 
 	(void)unused;
 	if (!c)
 		err = -EPERM;
-	else if (len == 0 || (prot & ~7ull) || (flags & ~(uint64_t)MAP_KNOWN))
+	else if (len == 0)
 		err = -EINVAL;
 	else if ((flags & MAP_TYPE) != MAP_SHARED &&
 		 (flags & MAP_TYPE) != MAP_PRIVATE)

@@ -149,11 +149,14 @@ static int check_word(unsigned i, size_t j)
 	return 0;
 }
 
+/* Reading a page may make it resident (Linux maps the zero page). */
 static int check_page_full(unsigned i)
 {
 	for (size_t j = 0; j < words; j++)
 		if (check_word(i, j))
 			return -1;
+	if (model[i].res == RES_NO)
+		model[i].res = RES_ANY;
 	return 0;
 }
 

@@ -74,7 +74,7 @@ int main(void)
 			continue;
 		case SYS_RECV: case SYS_REPLY_RECV: case SYS_NOTIFY_WAIT:
 		case SYS_CALL: case SYS_SEND:
-			a[0] = 200 + rnd() % 1000;	/* never a handle */
+			a[0] = (1ull << 20) + rnd() % 1000; /* never a handle */
 			break;
 		case SYS_CONSOLE_READ:
 			a[1] = 0;			/* returns at once */

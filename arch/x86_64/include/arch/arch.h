@@ -68,6 +68,7 @@ void arch_wait_for_interrupt(void);
 void arch_fpu_init_state(void *area);
 void arch_fpu_save(void *area);
 void arch_fpu_restore(const void *area);
+void arch_fpu_enable(bool on);		/* CR0.TS clear (on) or set */
 
 /* Address spaces and page tables (x86-64 four-level) */
 typedef uint64_t pte_t;
@@ -157,6 +158,7 @@ void kernel_page_fault(vaddr_t addr, unsigned access, uint64_t error);
 void kernel_exception(int signo, unsigned vector, uint64_t error,
 		      vaddr_t addr);
 void kernel_irq(unsigned irq);
+void kernel_fpu_trap(void);
 void kernel_timer_tick(void);
 __attribute__((noreturn, format(printf, 1, 2)))
 void panic(const char *fmt, ...);
