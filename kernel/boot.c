@@ -240,7 +240,9 @@ void boot_init(uint32_t magic, paddr_t mbi)
 	pfn_t max_pfn;
 
 	parse_multiboot(magic, mbi);
-	kernel_debug = cmdline_has("debug", NULL, 0);
+	/* The debug-only system calls need both the build (meson option
+	 * kernel_debug) and "debug" on the command line. */
+	kernel_debug = KERNEL_DEBUG && cmdline_has("debug", NULL, 0);
 	used_add(1ull << 20, kimg_to_phys(__kernel_end), PHASE_KERNEL);
 	arch_mmu_init(max_paddr, range_is_ram, boot_pt_alloc, NULL);
 	max_pfn = max_paddr >> PAGE_SHIFT;
@@ -472,7 +474,7 @@ void boot_start_first_pager(void)
 	th = thread_create(mm_task, NULL, entry, MM_STACK_TOP - 32, 0, MM_PRIO);
 	if (!th)
 		panic("boot: cannot create the first pager's thread");
-	printk("kernel: %lu MiB RAM, %lu KiB kept by the kernel; "
+	pr_info("kernel: %lu MiB RAM, %lu KiB kept by the kernel; "
 	       "first pager '%s' started\n",
 	       boot_info.total_pages >> 8, boot_info.kernel_pages * 4, name);
 }

@@ -51,7 +51,7 @@ void exception_raise(struct thread *t, int signo, unsigned vector,
 	struct task *task = t->task;
 
 	if (!task->exc_ep || task->exc_ep->dead) {
-		printk("kernel: task %u (%s) killed: %s, vector %#x, addr %#lx,"
+		pr_warn("kernel: task %u (%s) killed: %s, vector %#x, addr %#lx,"
 		       " ip %#lx\n", task->id, task->name,
 		       signo < 12 && sig_names[signo] ? sig_names[signo] : "?",
 		       vector, addr, arch_user_ip(&t->regs));
@@ -126,6 +126,8 @@ void kernel_page_fault(vaddr_t addr, unsigned access, uint64_t error)
 		exception_raise(current, 11, 14, error, addr);
 		return;
 	}
+	pr_debug("kernel: fault tid %u addr %#lx access %#x\n", current->tid,
+		 addr, access);
 	fault_raise(current, addr, access, false);
 }
 

@@ -64,6 +64,7 @@ struct thread {
 	enum thread_state state;
 	int prio;
 	int quantum;
+	uint8_t fpu_count;		/* recent FPU use, for eager switching */
 	struct task *task;
 	struct list_head task_link;	/* task->threads */
 	struct list_head link;		/* run queue, endpoint queue, sleepers */
@@ -92,7 +93,9 @@ struct handle {
 	uint8_t type;			/* enum handle_type */
 	uint8_t rights;
 	void *obj;
-	uint64_t badge;			/* endpoints; generation for replies */
+	uint64_t badge;			/* endpoints; generation for replies;
+					 * HT_IOPORT: base | len << 16;
+					 * HT_IRQ: the line */
 };
 
 struct task {
@@ -258,6 +261,14 @@ void boot_start_first_pager(void);
 /* syscall.c */
 extern struct task *sys_root_task;
 extern bool kernel_debug;
+
+/* Console verbosity, from meson's log_level (0 error .. 3 debug). */
+#ifndef LOG_LEVEL
+#define LOG_LEVEL 2
+#endif
+#define pr_warn(...)	do { if (LOG_LEVEL >= 1) printk(__VA_ARGS__); } while (0)
+#define pr_info(...)	do { if (LOG_LEVEL >= 2) printk(__VA_ARGS__); } while (0)
+#define pr_debug(...)	do { if (LOG_LEVEL >= 3) printk(__VA_ARGS__); } while (0)
 
 static inline uint64_t min_u64(uint64_t a, uint64_t b)
 {

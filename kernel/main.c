@@ -16,7 +16,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	sched_init();
 	arch_init_late();
 	arch_irq_unmask(4);			/* the console's UART */
-	printk("kernel: cpu features:%s%s%s%s%s; tsc %lu MHz\n",
+	pr_info("kernel: cpu features:%s%s%s%s%s; tsc %lu MHz\n",
 	       arch_cpu_features() & CPU_PCID ? " pcid" : " no-pcid",
 	       arch_cpu_features() & CPU_INVPCID ? " invpcid" : "",
 	       arch_cpu_features() & CPU_NX ? " nx" : "",

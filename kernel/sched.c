@@ -13,6 +13,9 @@
  * uses the FPU does the #NM trap (kernel_fpu_trap) save the owner's state
  * and load its own.  The servers are built without FPU use, so a fault
  * or a call to a server and back never saves or restores FPU state.
+ * A thread that keeps using the FPU (fpu_count, Linux's old heuristic)
+ * gets its state loaded on the way in instead, saving the trap; the count
+ * is 8 bits and wraps, so the choice is made again now and then.
  */
 #include "kernel.h"
 
@@ -23,6 +26,7 @@ static struct list_head sleepers;
 static struct list_head timers;		/* armed notification timers */
 static uint64_t ticks;
 static bool need_resched;
+#define FPU_EAGER_AFTER	5
 static struct thread *fpu_owner;
 
 void sched_init(void)
@@ -170,18 +174,26 @@ static void fire_timers(void)
 	}
 }
 
+static void fpu_switch(struct thread *t)
+{
+	arch_fpu_enable(true);
+	if (fpu_owner)
+		arch_fpu_save(fpu_owner->fpu);
+	arch_fpu_restore(t->fpu);
+	fpu_owner = t;
+	t->fpu_count++;
+}
+
 /* #NM: current touched the FPU while another thread's state is in it. */
 void kernel_fpu_trap(void)
 {
 	if (!current)
 		return;
-	arch_fpu_enable(true);
-	if (fpu_owner == current)
+	if (fpu_owner == current) {
+		arch_fpu_enable(true);
 		return;
-	if (fpu_owner)
-		arch_fpu_save(fpu_owner->fpu);
-	arch_fpu_restore(current->fpu);
-	fpu_owner = current;
+	}
+	fpu_switch(current);
 }
 
 void kernel_timer_tick(void)
@@ -219,6 +231,8 @@ __attribute__((noreturn)) void kernel_return_to_user(void)
 		arch_wait_for_interrupt();
 	current = t;
 	as_activate(t->task->as);
+	if (fpu_owner != t && t->fpu_count > FPU_EAGER_AFTER)
+		fpu_switch(t);
 	arch_fpu_enable(fpu_owner == t);
 	arch_set_current_regs(&t->regs);
 	arch_return_to_user(&t->regs);

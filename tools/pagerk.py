@@ -4,6 +4,7 @@ integration tests: building the image and composing the QEMU command line.
 One place decides the machine (QEMU flags), so every boot - interactive,
 tested or benchmarked - is the same machine.
 """
+import json
 import os
 import shlex
 import shutil
@@ -65,10 +66,25 @@ def pick_accel(accel):
     return accel
 
 
+def build_option(name, fallback, build_dir=DEFAULT_BUILD):
+    """A Meson option's configured value (meson configure -Dname=...)."""
+    path = os.path.join(build_dir, "meson-info", "intro-buildoptions.json")
+    try:
+        with open(path) as f:
+            for opt in json.load(f):
+                if opt.get("name") == name:
+                    return opt.get("value", fallback)
+    except (OSError, ValueError):
+        pass
+    return fallback
+
+
 def add_qemu_args(ap):
-    ap.add_argument("--mem", default=os.environ.get("PAGERK_MEM", "256M"), help="guest RAM (default 256M)")
+    ap.add_argument("--mem", default=os.environ.get("PAGERK_MEM") or build_option("guest_mem", "256M"),
+                    help="guest RAM (default: meson option guest_mem, 256M)")
     ap.add_argument("--accel", default="auto", choices=["auto", "kvm", "tcg"])
-    ap.add_argument("--pager", default="mm", help="the first pager server (a boot module)")
+    ap.add_argument("--pager", default=build_option("pager", "mm"),
+                    help="the first pager server (a boot module; default: meson option pager)")
     ap.add_argument("--build-dir", default=DEFAULT_BUILD)
     ap.add_argument("--extra-module", action="append", default=[],
                     help="another program for the image (path)")

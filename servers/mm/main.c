@@ -185,8 +185,9 @@ int main(void)
 	sys2(SYS_IPC_SET_RECVBUF, recvbuf, sizeof(recvbuf));
 	start_init();
 	mm_settle();
-	mm_log("mm: ready: %lu pages free\n",
-	       (unsigned long)buddy_free_pages());
+	if (LOG_LEVEL >= 2)
+		mm_log("mm: ready: %lu pages free\n",
+		       (unsigned long)buddy_free_pages());
 	for (;;) {
 		long err = ipc_reply_recv(BOOT_H_FAULT_EP, &m);
 

@@ -27,6 +27,9 @@
 #include "slab.h"
 #include "vma.h"
 
+#ifndef LOG_LEVEL
+#define LOG_LEVEL	2		/* meson option log_level */
+#endif
 #define MM_MAX_CTX	256
 #define MM_STACK_TOP	0x00007fffffffe000ull
 #define MM_STACK_MAX	(8ull << 20)		/* RLIMIT_STACK default */

@@ -130,6 +130,10 @@ void fault_handle(struct ipc_msg *m)
 	uint64_t *e;
 
 	mm_stats.pgfault++;
+	if (LOG_LEVEL >= 3)
+		mm_log("mm: fault ctx %lu addr %#lx access %#x ip %#lx\n",
+		       (unsigned long)m->w[PF_W_LABEL], (unsigned long)addr,
+		       acc, (unsigned long)m->w[PF_W_IP]);
 	if (m->w[PF_W_PTPOOL] < 8)
 		pt_pool_ensure((long)m->w[PF_W_PTPOOL]);
 	if (!c || !(v = vma_find(&c->vmas, addr)) || addr < v->start ||
