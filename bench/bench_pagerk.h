@@ -27,7 +27,7 @@
 static inline long bench_spawn(const char *const *argv)
 {
 	char buf[256];
-	struct ipc_msg m = { 0 };
+	struct proc_spawn_rep rp;
 	size_t n = 0, len;
 	long err;
 
@@ -39,39 +39,33 @@ static inline long bench_spawn(const char *const *argv)
 		n += len;
 	}
 	buf[n++] = 0;
-	err = ipc_request(H_PROC, PROC_SPAWN, 1, &m, buf, (unsigned)n);
-	return err ? err : (long)m.w[1];
+	err = proc_req_spawn(H_PROC, &(struct proc_spawn_req){ 0 }, buf,
+			     (unsigned)n, &rp);
+	return err ? err : (long)rp.pid;
 }
 
 /* Publish a send handle to endpoint h under name; 0. */
 static inline long bench_register(const char *name, uint64_t h)
 {
-	struct ipc_msg m = { .w = { 0, h } };
-	long err;
-
-	m.tag = IPC_TAG(PROC_REGISTER, 2) | IPC_TAG_HANDLES(1) |
-		IPC_TAG_BUF(strlen(name) + 1);
-	m.buf = name;
-	err = ipc_call(H_PROC, &m);
-	return err ? err : IPC_REPLY_STATUS(&m);
+	return proc_req_register(H_PROC,
+				 &(struct proc_register_req){ .handle = h },
+				 name);
 }
 
 /* A send handle to the endpoint published as name, waiting for it. */
 static inline long bench_lookup(const char *name)
 {
-	struct ipc_msg m;
+	struct proc_lookup_rep rp;
 	long err = -ENOENT;
 	int i;
 
 	for (i = 0; i < BENCH_LOOKUP_TRIES; i++) {
-		m = (struct ipc_msg){ 0 };
-		err = ipc_request(H_PROC, PROC_LOOKUP, 0, &m, name,
-				  (unsigned)strlen(name) + 1);
+		err = proc_req_lookup(H_PROC, name, &rp);
 		if (err != -ENOENT)
 			break;
 		usleep(BENCH_LOOKUP_PAUSE_US);
 	}
-	return err ? err : (long)m.w[1];
+	return err ? err : (long)rp.handle;
 }
 
 /* A new endpoint, published as name; the receive handle. */

@@ -35,13 +35,17 @@ void fault_raise(struct thread *t, vaddr_t addr, unsigned access,
 	t->send_rights = 0;
 	t->fault_kernel = kernel;
 	t->fault_restart = kernel;
-	t->kmsg_tag = IPC_TAG(PAGER_FAULT, PF_NWORDS);
-	t->kmsg[PF_W_ADDR] = addr;
-	t->kmsg[PF_W_ACCESS] = access | (kernel ? PF_ACC_KERNEL : 0);
-	t->kmsg[PF_W_IP] = arch_user_ip(&t->regs);
-	t->kmsg[PF_W_TID] = t->tid;
-	t->kmsg[PF_W_LABEL] = a->label;
-	t->kmsg[PF_W_PTPOOL] = a->pager ? a->pager->pt_free_count : 0;
+	t->kmsg_tag = IPC_TAG(PAGER_FAULT,
+			      IPC_MSG_NWORDS(struct pager_fault_req));
+	*IPC_MSG_CAST(t->kmsg, struct pager_fault_req) =
+		(struct pager_fault_req){
+			.addr = addr,
+			.access = access | (kernel ? PF_ACC_KERNEL : 0),
+			.ip = arch_user_ip(&t->regs),
+			.tid = t->tid,
+			.label = a->label,
+			.ptpool = a->pager ? a->pager->pt_free_count : 0,
+		};
 	ipc_send(t, t->pager, true);
 }
 
@@ -61,31 +65,42 @@ void exception_raise(struct thread *t, int signo, unsigned vector,
 	t->send_kind = SEND_EXC;
 	t->send_badge = task->exc_badge;
 	t->send_rights = 0;
-	t->kmsg_tag = IPC_TAG(EXC_FAULT, EXC_NWORDS);
-	t->kmsg[EXC_W_SIGNAL] = signo;
-	t->kmsg[EXC_W_VECTOR] = vector;
-	t->kmsg[EXC_W_ERROR] = error;
-	t->kmsg[EXC_W_ADDR] = addr;
-	t->kmsg[EXC_W_IP] = arch_user_ip(&t->regs);
-	t->kmsg[EXC_W_TID] = t->tid;
+	t->kmsg_tag = IPC_TAG(EXC_FAULT, IPC_MSG_NWORDS(struct exc_fault_req));
+	*IPC_MSG_CAST(t->kmsg, struct exc_fault_req) = (struct exc_fault_req){
+		.signal = (uint64_t)signo,
+		.vector = vector,
+		.error = error,
+		.addr = addr,
+		.ip = arch_user_ip(&t->regs),
+		.tid = t->tid,
+	};
 	ipc_send(t, task->exc_ep, true);
 }
 
-/* Apply the mappings of a PAGER_RESUME reply; false if any is invalid. */
-static bool apply_maps(struct thread *t, struct regs *reply, struct task *by)
+/*
+ * Apply the mappings of a PAGER_RESUME reply (nw words: one mapping per
+ * whole pair); false if any is invalid.
+ */
+static bool apply_maps(struct thread *t, const struct pager_resume_rep *rp,
+		       unsigned nw, struct task *by)
 {
 	struct as *a = t->task->as;
-	unsigned nw = IPC_TAG_NWORDS(*arch_msg_tag(reply));
 
 	if (!a || a->pager != by)
 		return nw == 0;
-	for (unsigned i = 0; i + 1 < nw && i < IPC_WORDS; i += 2) {
+	for (unsigned i = 0; i < nw / 2 && i < PAGER_REPLY_MAPS; i++) {
+		uint64_t pw = rp->maps[i].pfn;
+		unsigned count = PAGER_MAP_REPEAT(pw) ? PAGER_MAP_REPEAT(pw) : 1;
 		struct as_map_op op = {
-			.va = *arch_msg_word(reply, i),
-			.pfn = *arch_msg_word(reply, i + 1),
+			.va = rp->maps[i].va,
+			.pfn = PAGER_MAP_PFN(pw),
 		};
-		if (as_map(a, by, &op) < 0)
+
+		if (count > PAGER_MAP_REPEAT_MAX)
 			return false;
+		for (unsigned k = 0; k < count; k++, op.va += PAGE_SIZE)
+			if (as_map(a, by, &op) < 0)
+				return false;
 	}
 	return true;
 }
@@ -93,10 +108,17 @@ static bool apply_maps(struct thread *t, struct regs *reply, struct task *by)
 void fault_resume(struct thread *t, struct regs *reply, struct task *by)
 {
 	unsigned label = IPC_TAG_LABEL(*arch_msg_tag(reply));
-	vaddr_t addr = t->kmsg[PF_W_ADDR];
+	const struct pager_fault_req *f =
+		IPC_MSG_CAST(t->kmsg, const struct pager_fault_req);
+	vaddr_t addr = f->addr;
+	uint64_t w[IPC_WORDS];
 
+	for (unsigned i = 0; i < IPC_WORDS; i++)
+		w[i] = *arch_msg_word(reply, i);
 	t->send_kind = SEND_USER;
-	if (label == PAGER_RESUME && apply_maps(t, reply, by)) {
+	if (label == PAGER_RESUME &&
+	    apply_maps(t, IPC_MSG_CAST(w, const struct pager_resume_rep),
+		       IPC_TAG_NWORDS(*arch_msg_tag(reply)), by)) {
 		if (t->fault_restart)
 			arch_syscall_restart(&t->regs);
 		sched_make_runnable(t);
@@ -108,10 +130,10 @@ void fault_resume(struct thread *t, struct regs *reply, struct task *by)
 		return;
 	}
 	if (label == PAGER_FAIL) {
-		uint64_t sig = *arch_msg_word(reply, 0);
+		uint64_t sig = IPC_MSG_CAST(w, struct pager_fail_rep)->signal;
 
 		exception_raise(t, sig == 7 ? 7 : 11, EXC_VEC_PAGER,
-				t->kmsg[PF_W_ACCESS], addr);
+				f->access, addr);
 		return;
 	}
 	exception_raise(t, 11, EXC_VEC_BADREPLY, label, addr);

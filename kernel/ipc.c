@@ -64,7 +64,8 @@ static void fail_sender(struct thread *t, int err)
 		sched_make_runnable(t);
 	} else if (t->send_kind == SEND_FAULT) {
 		exception_raise(t, 7 /* SIGBUS */, EXC_VEC_PAGER, 0,
-				t->kmsg[PF_W_ADDR]);
+				IPC_MSG_CAST(t->kmsg,
+					     struct pager_fault_req)->addr);
 	} else {
 		task_kill(t->task);
 	}

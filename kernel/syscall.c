@@ -696,40 +696,118 @@ static long sys_clock(struct thread *self, struct regs *r)
 	return (long)arch_clock_ns();
 }
 
-/* Device access: for holders of the system handle. */
+/*
+ * Device access.  The system handle mints narrower device handles: an
+ * HT_IOPORT handle names one port range (handle badge: base | len << 16)
+ * and an HT_IRQ handle one interrupt line (badge: the line).  A driver gets
+ * only the handles for its own device, so SYS_IOPORT and the IRQ calls
+ * check the handle, never the system handle.  PCI configuration space
+ * stays with the system handle (SYS_PCI_CONFIG): it can reprogram every
+ * device's BARs and bus mastering, and the kernel does the 0xcf8/0xcfc
+ * pair in one step, so two holders cannot interleave their halves.
+ * Ports the kernel (or the machine's reset paths) use are never granted.
+ */
 static struct { struct notif *n; uint64_t bit; } irq_bind[NR_IRQS];
 
-static bool port_reserved(uint64_t port)
+#define IOPORT_BADGE(base, len)	((uint64_t)(base) | (uint64_t)(len) << 16)
+#define IOPORT_BASE(badge)	((badge) & 0xffff)
+#define IOPORT_LEN(badge)	((badge) >> 16)
+#define PCI_CONFIG_ADDR		0xcf8
+#define PCI_CONFIG_DATA		0xcfc
+
+static const struct { uint16_t first, last; } ports_reserved[] = {
+	{ 0x20, 0x21 }, { 0x40, 0x43 }, { 0x60, 0x64 }, { 0x70, 0x71 },
+	{ 0x92, 0x92 }, { 0xa0, 0xa1 }, { 0xf4, 0xf7 }, { 0x3f8, 0x3ff },
+	{ 0xcf8, 0xcff },
+};
+
+static bool ports_overlap_reserved(uint64_t base, uint64_t len)
 {
-	return (port >= 0x3f8 && port <= 0x3ff) || port == 0xf4 ||
-	       (port >= 0x40 && port <= 0x43) || port == 0x61 ||
-	       port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1;
+	for (unsigned i = 0; i < sizeof(ports_reserved) /
+	     sizeof(ports_reserved[0]); i++)
+		if (base <= ports_reserved[i].last &&
+		    base + len > ports_reserved[i].first)
+			return true;
+	return false;
+}
+
+/* IRQ lines no driver may have: the PIT, the cascade, the console. */
+static bool irq_reserved(uint64_t irq)
+{
+	return irq == 0 || irq == 2 || irq == 4;
+}
+
+static bool io_width_ok(uint64_t width)
+{
+	return width == 1 || width == 2 || width == 4;
+}
+
+static long sys_ioport_grant(struct thread *self, struct regs *r)
+{
+	uint64_t base = ARG(1), len = ARG(2);
+
+	if (!handle_get(self_task(self), ARG(0), HT_SYS, 0))
+		return -EBADF;
+	if (len == 0 || base > 0xffff || len > 0x10000 - base ||
+	    ports_overlap_reserved(base, len))
+		return -EINVAL;
+	return handle_install(self_task(self), HT_IOPORT, NULL, R_ALL,
+			      IOPORT_BADGE(base, len));
+}
+
+static long sys_irq_grant(struct thread *self, struct regs *r)
+{
+	if (!handle_get(self_task(self), ARG(0), HT_SYS, 0))
+		return -EBADF;
+	if (ARG(1) >= NR_IRQS || irq_reserved(ARG(1)))
+		return -EINVAL;
+	return handle_install(self_task(self), HT_IRQ, NULL, R_ALL, ARG(1));
+}
+
+/*
+ * A line stays bound to its notification until that notification has no
+ * other holder (its driver died or closed it); then a new driver may bind.
+ */
+static bool irq_bound(uint64_t irq)
+{
+	if (irq_bind[irq].n && irq_bind[irq].n->refs == 1) {
+		arch_irq_mask(irq);
+		notif_put(irq_bind[irq].n);
+		irq_bind[irq].n = NULL;
+	}
+	return irq_bind[irq].n != NULL;
 }
 
 static long sys_irq_bind(struct thread *self, struct regs *r)
 {
 	struct task *t = self_task(self);
-	struct handle *hn = handle_get(t, ARG(2), HT_NOTIF, R_SEND);
-	uint64_t irq = ARG(1);
+	struct handle *hi = handle_get(t, ARG(0), HT_IRQ, 0);
+	struct handle *hn = handle_get(t, ARG(1), HT_NOTIF, R_SEND);
+	uint64_t irq;
 
-	if (!handle_get(t, ARG(0), HT_SYS, 0) || !hn)
+	if (!hi || !hn)
 		return -EBADF;
-	if (irq >= NR_IRQS || irq == 4 || irq_bind[irq].n || ARG(3) >= 64)
-		return irq < NR_IRQS && irq_bind[irq].n ? -EBUSY : -EINVAL;
+	irq = hi->badge;
+	if (ARG(2) >= 64)
+		return -EINVAL;
+	if (irq_bound(irq))
+		return -EBUSY;
 	irq_bind[irq].n = hn->obj;
 	irq_bind[irq].n->refs++;
-	irq_bind[irq].bit = 1ull << ARG(3);
+	irq_bind[irq].bit = 1ull << ARG(2);
 	arch_irq_unmask(irq);
 	return 0;
 }
 
 static long sys_irq_ack(struct thread *self, struct regs *r)
 {
-	if (!handle_get(self_task(self), ARG(0), HT_SYS, 0))
+	struct handle *hi = handle_get(self_task(self), ARG(0), HT_IRQ, 0);
+
+	if (!hi)
 		return -EBADF;
-	if (ARG(1) >= NR_IRQS || !irq_bind[ARG(1)].n)
+	if (!irq_bind[hi->badge].n)
 		return -EINVAL;
-	arch_irq_unmask(ARG(1));
+	arch_irq_unmask(hi->badge);
 	return 0;
 }
 
@@ -746,20 +824,41 @@ void kernel_irq(unsigned irq)
 	}
 }
 
+static long io_access(uint64_t port, uint64_t mode, uint32_t value)
+{
+	if (mode & IOPORT_OUT) {
+		arch_io_out(port, mode & 0xff, value);
+		return 0;
+	}
+	return arch_io_in(port, mode & 0xff);
+}
+
 static long sys_ioport(struct thread *self, struct regs *r)
 {
-	uint64_t port = ARG(1), width = ARG(2) & 0xff;
+	struct handle *h = handle_get(self_task(self), ARG(0), HT_IOPORT, 0);
+	uint64_t port = ARG(1), mode = ARG(2), width = mode & 0xff;
+
+	if (!h)
+		return -EBADF;
+	if (!io_width_ok(width) || (mode & ~(0xffull | IOPORT_OUT)) ||
+	    port < IOPORT_BASE(h->badge) ||
+	    port - IOPORT_BASE(h->badge) + width > IOPORT_LEN(h->badge))
+		return -EINVAL;
+	return io_access(port, mode, (uint32_t)ARG(3));
+}
+
+static long sys_pci_config(struct thread *self, struct regs *r)
+{
+	uint64_t bdf = ARG(1), off = ARG(2), mode = ARG(3), width = mode & 0xff;
 
 	if (!handle_get(self_task(self), ARG(0), HT_SYS, 0))
 		return -EBADF;
-	if (port > 0xffff || port_reserved(port) ||
-	    (width != 1 && width != 2 && width != 4))
+	if (bdf > 0xffff || off > 0xff || !io_width_ok(width) ||
+	    (off & (width - 1)) || (mode & ~(0xffull | IOPORT_OUT)))
 		return -EINVAL;
-	if (ARG(2) & IOPORT_OUT) {
-		arch_io_out(port, width, (uint32_t)ARG(3));
-		return 0;
-	}
-	return arch_io_in(port, width);
+	arch_io_out(PCI_CONFIG_ADDR, 4, 0x80000000u | (uint32_t)bdf << 8 |
+		    (uint32_t)(off & 0xfc));
+	return io_access(PCI_CONFIG_DATA + (off & 3), mode, (uint32_t)ARG(4));
 }
 
 static long sys_halt(struct thread *self, struct regs *r)
@@ -838,6 +937,9 @@ static const sys_fn sys_table[SYS_COUNT] = {
 	[SYS_HALT] = sys_halt,
 	[SYS_DEBUG_PANIC] = sys_debug_panic,
 	[SYS_BOOTINFO] = sys_bootinfo,
+	[SYS_IOPORT_GRANT] = sys_ioport_grant,
+	[SYS_IRQ_GRANT] = sys_irq_grant,
+	[SYS_PCI_CONFIG] = sys_pci_config,
 };
 
 __attribute__((noreturn)) void kernel_syscall(struct regs *r)

@@ -91,6 +91,53 @@ def add_qemu_args(ap):
     ap.add_argument("--append", default="", help="extra kernel command-line words")
 
 
+def add_disk_args(ap):
+    ap.add_argument("--disk", action="append", default=[], metavar="FILE",
+                    help="attach a raw image as a virtio-blk disk (repeatable; "
+                         "disks are numbered in this order, the swap disk last)")
+    ap.add_argument("--swap", metavar="SIZE",
+                    help="create build/swap.img of SIZE (e.g. 64M), mkswap it, attach it")
+
+
+def _size_bytes(size):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    size = size.strip().upper().rstrip("B")
+    if size and size[-1] in units:
+        return int(size[:-1]) * units[size[-1]]
+    return int(size)
+
+
+def make_swap_image(build_dir, size):
+    """A fresh raw image of `size` with a Linux swap signature (mkswap)."""
+    path = os.path.join(build_dir, "swap.img")
+    nbytes = _size_bytes(size)
+    if nbytes < 40960 or nbytes % 4096:
+        raise SystemExit("--swap: size must be a multiple of 4K, at least 40K")
+    with open(path, "wb") as f:
+        f.truncate(nbytes)
+    mkswap = shutil.which("mkswap") or "/sbin/mkswap"
+    subprocess.check_call([mkswap, "-q", path])
+    return path
+
+
+def disk_flags(args):
+    """QEMU flags for --disk/--swap: legacy virtio-blk PCI devices (the
+    driver, servers/blk, speaks the legacy I/O-port interface), and the
+    kernel command-line words that make init start blk."""
+    disks = list(getattr(args, "disk", None) or [])
+    if getattr(args, "swap", None):
+        disks.append(make_swap_image(args.build_dir, args.swap))
+    q = []
+    for i, path in enumerate(disks):
+        if "," in path:
+            raise SystemExit("disk paths may not contain ','")
+        if not os.path.exists(path):
+            raise SystemExit("no such disk image: %s" % path)
+        q += ["-drive", "file=%s,format=raw,if=none,id=disk%d,cache=writeback" % (os.path.abspath(path), i),
+              "-device", "virtio-blk-pci,drive=disk%d,disable-modern=on" % i]
+    return q, ("servers=blk" if disks else "")
+
+
 def machine_flags(accel, mem):
     """The machine: identical for our system and the Linux guest."""
     accel = pick_accel(accel)
@@ -119,14 +166,16 @@ def qemu_command(args, cmd=None, serial=None):
         if name == "init" and cmd:
             entry += " --cmd=" + cmd.encode().hex()
         mods.append(entry)
-    append = "pager=%s %s debug" % (args.pager, args.append)
+    disks, servers = disk_flags(args)
+    append = "pager=%s %s %s debug" % (args.pager, servers, args.append)
     q = [shutil.which("qemu-system-x86_64") or "qemu-system-x86_64"]
     q += machine_flags(args.accel, args.mem)
     q += ["-nographic", "-no-reboot",
           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
           "-kernel", os.path.join(args.build_dir, "kernel", "kernel.bin"),
           "-initrd", ",".join(mods),
-          "-append", append.strip()]
+          "-append", " ".join(append.split())]
+    q += disks
     if serial:
         q += ["-serial", serial, "-monitor", "none"]
     return q

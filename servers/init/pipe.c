@@ -221,9 +221,11 @@ static struct pipe_waiter *waiter_pop(struct pipe *p, int side)
 static void waiter_answer(struct pipe_waiter *w, long status, uint32_t n)
 {
 	struct ipc_msg m = { 0 };
+	/* a read's or a write's reply: the same two words */
+	struct pipe_read_rep rp = { .status = status,
+				    .n = status < 0 ? 0 : (uint64_t)status };
 
-	ipc_reply_set(&m, status, 1);
-	m.w[1] = status < 0 ? 0 : (uint64_t)status;
+	IPC_REPLY_PUT(&m, &rp);
 	if (n) {
 		m.tag |= IPC_TAG_BUF(n);
 		m.buf = wake_buf;
@@ -352,26 +354,29 @@ static int h_create(struct ipc_msg *m, void *recvbuf)
 		err = -EMFILE;
 	else
 		err = pipe_alloc(&p);
-	ipc_reply_set(m, err, err ? 0 : 2);
-	if (err)
+	if (err) {
+		ipc_reply_set(m, err, 0);
 		return IPC_REPLY;
+	}
 	p->nref[PIPE_R] = p->nref[PIPE_W] = 1;
 	client_ref_add(c, end_id(p, PIPE_R), 1);
 	client_ref_add(c, end_id(p, PIPE_W), 1);
-	m->w[1] = end_id(p, PIPE_R);
-	m->w[2] = end_id(p, PIPE_W);
+	IPC_REPLY_PUT(m, &((struct pipe_create_rep){
+		.status = 0, .rd = end_id(p, PIPE_R),
+		.wr = end_id(p, PIPE_W) }));
 	return IPC_REPLY;
 }
 
 static int h_read(struct ipc_msg *m, void *recvbuf)
 {
-	uint32_t max = m->w[1] < IPC_BUF_MAX ? (uint32_t)m->w[1] : IPC_BUF_MAX;
-	bool nonblock = m->w[2] & PIPE_NONBLOCK;
+	const struct pipe_read_req rq = *IPC_REQ(m, struct pipe_read_req);
+	uint32_t max = rq.max < IPC_BUF_MAX ? (uint32_t)rq.max : IPC_BUF_MAX;
+	bool nonblock = rq.flags & PIPE_NONBLOCK;
 	struct pipe *p;
 	uint32_t n = 0;
 	int side, err;
 
-	err = pipe_lookup(m, m->w[0], PIPE_R, &p, &side, NULL);
+	err = pipe_lookup(m, rq.end, PIPE_R, &p, &side, NULL);
 	if (!err && max && !p->count && p->nref[PIPE_W]) {
 		if (!nonblock)
 			return pipe_wait(p, PIPE_R, m, max, NULL);
@@ -381,8 +386,7 @@ static int h_read(struct ipc_msg *m, void *recvbuf)
 		n = ring_get(p, reply_buf, max);
 		pipe_pump(p);
 	}
-	ipc_reply_set(m, err, 1);
-	m->w[1] = n;
+	IPC_REPLY_PUT(m, &((struct pipe_read_rep){ .status = err, .n = n }));
 	if (n) {
 		m->tag |= IPC_TAG_BUF(n);
 		m->buf = reply_buf;
@@ -392,12 +396,13 @@ static int h_read(struct ipc_msg *m, void *recvbuf)
 
 static int h_write(struct ipc_msg *m, void *recvbuf)
 {
+	const struct pipe_write_req rq = *IPC_REQ(m, struct pipe_write_req);
 	uint32_t len = IPC_TAG_BUFLEN(m->tag);
-	bool nonblock = m->w[1] & PIPE_NONBLOCK;
+	bool nonblock = rq.flags & PIPE_NONBLOCK;
 	struct pipe *p;
 	int side, err;
 
-	err = pipe_lookup(m, m->w[0], PIPE_W, &p, &side, NULL);
+	err = pipe_lookup(m, rq.end, PIPE_W, &p, &side, NULL);
 	if (!err && (m->tag & IPC_TAG_TRUNC))
 		err = -EFAULT;
 	if (err || len == 0)
@@ -413,8 +418,8 @@ static int h_write(struct ipc_msg *m, void *recvbuf)
 		return pipe_wait(p, PIPE_W, m, len, recvbuf);
 	}
 out:
-	ipc_reply_set(m, err, 1);
-	m->w[1] = err ? 0 : len;
+	IPC_REPLY_PUT(m, &((struct pipe_write_rep){ .status = err,
+						    .n = err ? 0 : len }));
 	return IPC_REPLY;
 }
 
@@ -425,7 +430,8 @@ static int h_close(struct ipc_msg *m, void *recvbuf)
 	struct pipe *p;
 	int side, err;
 
-	err = pipe_lookup(m, m->w[0], -1, &p, &side, &r);
+	err = pipe_lookup(m, IPC_REQ(m, struct pipe_close_req)->end, -1, &p,
+			  &side, &r);
 	if (!err) {
 		client_ref_drop(c, r);
 		pipe_end_put(p, side, 1);
@@ -440,7 +446,8 @@ static int h_dup(struct ipc_msg *m, void *recvbuf)
 	struct pipe *p;
 	int side, err;
 
-	err = pipe_lookup(m, m->w[0], -1, &p, &side, &r);
+	err = pipe_lookup(m, IPC_REQ(m, struct pipe_dup_req)->end, -1, &p,
+			  &side, &r);
 	if (!err && r->count == PIPE_REF_COUNT_MAX)
 		err = -EMFILE;
 	if (!err) {
@@ -456,12 +463,13 @@ static int h_stat(struct ipc_msg *m, void *recvbuf)
 	struct pipe *p;
 	int side, err;
 
-	err = pipe_lookup(m, m->w[0], -1, &p, &side, NULL);
-	ipc_reply_set(m, err, err ? 0 : 2);
-	if (!err) {
-		m->w[1] = p->ino;
-		m->w[2] = p->count;
-	}
+	err = pipe_lookup(m, IPC_REQ(m, struct pipe_stat_req)->end, -1, &p,
+			  &side, NULL);
+	if (err)
+		ipc_reply_set(m, err, 0);
+	else
+		IPC_REPLY_PUT(m, &((struct pipe_stat_rep){
+			.status = 0, .ino = p->ino, .count = p->count }));
 	return IPC_REPLY;
 }
 

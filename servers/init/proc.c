@@ -112,9 +112,10 @@ static void names_drop_owner(uint32_t pid);
 
 static void reap(struct proc *child, struct ipc_msg *reply)
 {
-	ipc_reply_set(reply, 0, 2);
-	reply->w[1] = child->pid;
-	reply->w[2] = (uint64_t)child->status;
+	struct proc_wait_rep rp = { .status = 0, .pid = child->pid,
+				    .wstatus = (uint64_t)child->status };
+
+	IPC_REPLY_PUT(reply, &rp);
 	child->state = P_FREE;
 }
 
@@ -167,8 +168,6 @@ static void wake_init(struct proc *child)
 /* Kill p's task, free its memory, make it a zombie with `status`. */
 static void proc_die(struct proc *p, int status)
 {
-	struct ipc_msg m = { 0 };
-
 	if (p->state != P_LIVE)
 		return;
 	if (p->wait_for) {
@@ -177,8 +176,7 @@ static void proc_die(struct proc *p, int status)
 	}
 	sys1(SYS_TASK_KILL, p->task);
 	sys1(SYS_HANDLE_CLOSE, p->task);
-	m.w[0] = p->ctx;
-	ipc_request(INIT_H_MM_PROC, MM_EXIT, 1, &m, NULL, 0);
+	mm_req_exit(INIT_H_MM_PROC, &(struct mm_exit_req){ .ctx = p->ctx });
 	p->state = P_ZOMBIE;
 	p->status = status;
 	names_drop_owner(p->pid);
@@ -194,17 +192,41 @@ static void proc_die(struct proc *p, int status)
 		wake_init(p);
 }
 
+/* A fresh memory context for pid from the pager (MM_SPAWN, or MM_FORK of
+ * parent_ctx when args is NULL), with both its handles. */
+static long pager_new_ctx(uint32_t pid, const char *args, unsigned len,
+			  uint64_t parent_ctx, struct mm_spawn_rep *mr)
+{
+	uint64_t rtag;
+	long err;
+
+	if (args)
+		err = mm_req_spawn(INIT_H_MM_PROC,
+				   &(struct mm_spawn_req){ .pid = pid }, args,
+				   len, mr, &rtag);
+	else
+		err = mm_req_fork(INIT_H_MM_PROC,
+				  &(struct mm_fork_req){
+					.parent_ctx = parent_ctx,
+					.child_pid = pid },
+				  mr, &rtag);
+	if (err == 0 && IPC_TAG_NHANDLES(rtag) != 2)
+		err = -ENOMEM;
+	return err;
+}
+
 /*
  * Create the task and thread for a fresh memory context (the pager's reply
  * in mr: AS handle, client handle, context, entry, stack), the thread
  * starting with `arg` in its first argument register.
  */
-static int proc_start(struct proc *p, const struct ipc_msg *mr, uint64_t arg)
+static int proc_start(struct proc *p, const struct mm_spawn_rep *mr,
+		      uint64_t arg)
 {
-	uint64_t as = mr->w[1], mm_ep = mr->w[2];
+	uint64_t as = mr->as, mm_ep = mr->ep;
 	long exc = -1, task = -1, err;
 
-	p->ctx = mr->w[3];
+	p->ctx = mr->ctx;
 	exc = sys3(SYS_HANDLE_MINT, proc_ep, R_SEND, PROC_EXC | p->pid);
 	if (exc > 0)
 		task = sys3(SYS_TASK_CREATE, as, exc, p->name);
@@ -215,20 +237,19 @@ static int proc_start(struct proc *p, const struct ipc_msg *mr, uint64_t arg)
 		     sys4(SYS_HANDLE_GIVE, task, mm_ep, R_SEND, 0) != H_MM))
 		err = -ENOMEM;
 	if (!err)
-		err = sys6(SYS_THREAD_CREATE, task, mm_ep, mr->w[4], mr->w[5],
+		err = sys6(SYS_THREAD_CREATE, task, mm_ep, mr->entry, mr->sp,
 			   arg, 10);
 	if (exc > 0)
 		sys1(SYS_HANDLE_CLOSE, exc);
 	sys1(SYS_HANDLE_CLOSE, as);
 	sys1(SYS_HANDLE_CLOSE, mm_ep);
 	if (err < 0) {
-		struct ipc_msg m = { .w = { p->ctx } };
-
 		if (task > 0) {
 			sys1(SYS_TASK_KILL, task);
 			sys1(SYS_HANDLE_CLOSE, task);
 		}
-		ipc_request(INIT_H_MM_PROC, MM_EXIT, 1, &m, NULL, 0);
+		mm_req_exit(INIT_H_MM_PROC,
+			    &(struct mm_exit_req){ .ctx = p->ctx });
 		return (int)err;
 	}
 	p->task = (uint64_t)task;
@@ -240,7 +261,7 @@ static int h_spawn(struct ipc_msg *m, void *unused)
 {
 	unsigned len = IPC_TAG_BUFLEN(m->tag);
 	uint32_t parent = caller_pid(m);
-	struct ipc_msg mr = { 0 };
+	struct mm_spawn_rep mr;
 	struct proc *p;
 	long err;
 
@@ -256,10 +277,7 @@ static int h_spawn(struct ipc_msg *m, void *unused)
 	}
 	p->ppid = parent;
 	strncpy(p->name, recvbuf, sizeof(p->name) - 1);
-	mr.w[0] = p->pid;
-	err = ipc_request(INIT_H_MM_PROC, MM_SPAWN, 1, &mr, recvbuf, len);
-	if (err == 0 && IPC_TAG_NHANDLES(mr.tag) != 2)
-		err = -ENOMEM;
+	err = pager_new_ctx(p->pid, recvbuf, len, 0, &mr);
 	if (err == 0)
 		err = proc_start(p, &mr, 0);
 	if (err) {
@@ -269,8 +287,7 @@ static int h_spawn(struct ipc_msg *m, void *unused)
 	}
 	if (parent == INIT_PID)
 		init_spawned[p - procs] = true;
-	ipc_reply_set(m, 0, 1);
-	m->w[1] = p->pid;
+	IPC_REPLY_PUT(m, &((struct proc_spawn_rep){ .pid = p->pid }));
 	return IPC_REPLY;
 }
 
@@ -286,8 +303,9 @@ static bool has_children(uint32_t pid, int64_t which)
 
 static int h_wait(struct ipc_msg *m, void *unused)
 {
+	const struct proc_wait_req rq = *IPC_REQ(m, struct proc_wait_req);
 	uint32_t me = caller_pid(m);
-	int64_t which = (int64_t)m->w[0];
+	int64_t which = rq.pid;
 	struct proc *self = proc_find(me);
 	long reply;
 
@@ -309,10 +327,8 @@ static int h_wait(struct ipc_msg *m, void *unused)
 			return IPC_REPLY;
 		}
 	}
-	if (m->w[1] & PROC_WNOHANG) {
-		ipc_reply_set(m, 0, 2);
-		m->w[1] = 0;
-		m->w[2] = 0;
+	if (rq.options & PROC_WNOHANG) {
+		IPC_REPLY_PUT(m, &((struct proc_wait_rep){ 0 }));
 		return IPC_REPLY;
 	}
 	reply = ipc_reply_save();
@@ -339,7 +355,8 @@ static int h_exit(struct ipc_msg *m, void *unused)
 		ipc_reply_set(m, -EPERM, 0);
 		return IPC_REPLY;
 	}
-	proc_die(p, (int)((m->w[0] & 0xff) << 8));
+	proc_die(p, (int)((IPC_REQ(m, struct proc_exit_req)->status & 0xff)
+			  << 8));
 	return IPC_NOREPLY;
 }
 
@@ -351,9 +368,9 @@ static int h_exit(struct ipc_msg *m, void *unused)
  */
 static int h_fork(struct ipc_msg *m, void *unused)
 {
+	const struct proc_fork_req rq = *IPC_REQ(m, struct proc_fork_req);
 	struct proc *parent = proc_find(caller_pid(m)), *child;
-	uint64_t ip = m->w[0], sp = m->w[1], arg = m->w[2];
-	struct ipc_msg mr = { 0 };
+	struct mm_spawn_rep mr;
 	long err;
 
 	(void)unused;
@@ -368,15 +385,11 @@ static int h_fork(struct ipc_msg *m, void *unused)
 	}
 	child->ppid = parent->pid;
 	memcpy(child->name, parent->name, sizeof(child->name));
-	mr.w[0] = parent->ctx;
-	mr.w[1] = child->pid;
-	err = ipc_request(INIT_H_MM_PROC, MM_FORK, 2, &mr, NULL, 0);
-	if (err == 0 && IPC_TAG_NHANDLES(mr.tag) != 2)
-		err = -ENOMEM;
+	err = pager_new_ctx(child->pid, NULL, 0, parent->ctx, &mr);
 	if (err == 0) {
-		mr.w[4] = ip;
-		mr.w[5] = sp;
-		err = proc_start(child, &mr, arg);
+		mr.entry = rq.ip;
+		mr.sp = rq.sp;
+		err = proc_start(child, &mr, rq.arg);
 	}
 	if (err) {
 		child->state = P_FREE;
@@ -384,8 +397,7 @@ static int h_fork(struct ipc_msg *m, void *unused)
 		return IPC_REPLY;
 	}
 	pipe_fork(parent->pid, child->pid);
-	ipc_reply_set(m, 0, 1);
-	m->w[1] = child->pid;
+	IPC_REPLY_PUT(m, &((struct proc_fork_rep){ .pid = child->pid }));
 	return IPC_REPLY;
 }
 
@@ -398,7 +410,7 @@ static int h_exec(struct ipc_msg *m, void *unused)
 {
 	struct proc *p = proc_find(caller_pid(m));
 	unsigned len = IPC_TAG_BUFLEN(m->tag);
-	struct ipc_msg mr = { 0 }, mx = { 0 };
+	struct mm_spawn_rep mr;
 	long err;
 
 	(void)unused;
@@ -406,21 +418,15 @@ static int h_exec(struct ipc_msg *m, void *unused)
 		err = -EPERM;
 	else if (len == 0 || (m->tag & IPC_TAG_TRUNC) || recvbuf[len - 1])
 		err = -EINVAL;
-	else {
-		mr.w[0] = p->pid;
-		err = ipc_request(INIT_H_MM_PROC, MM_SPAWN, 1, &mr, recvbuf,
-				  len);
-		if (err == 0 && IPC_TAG_NHANDLES(mr.tag) != 2)
-			err = -ENOMEM;
-	}
+	else
+		err = pager_new_ctx(p->pid, recvbuf, len, 0, &mr);
 	if (err) {
 		ipc_reply_set(m, err, 0);
 		return IPC_REPLY;
 	}
 	sys1(SYS_TASK_KILL, p->task);
 	sys1(SYS_HANDLE_CLOSE, p->task);
-	mx.w[0] = p->ctx;
-	ipc_request(INIT_H_MM_PROC, MM_EXIT, 1, &mx, NULL, 0);
+	mm_req_exit(INIT_H_MM_PROC, &(struct mm_exit_req){ .ctx = p->ctx });
 	memset(p->name, 0, sizeof(p->name));
 	strncpy(p->name, recvbuf, sizeof(p->name) - 1);
 	if (proc_start(p, &mr, 0)) {
@@ -433,8 +439,9 @@ static int h_exec(struct ipc_msg *m, void *unused)
 
 static int h_kill(struct ipc_msg *m, void *unused)
 {
-	struct proc *p = proc_find(m->w[0]);
-	uint64_t sig = m->w[1];
+	const struct proc_kill_req rq = *IPC_REQ(m, struct proc_kill_req);
+	struct proc *p = proc_find((uint64_t)rq.pid);
+	uint64_t sig = rq.signal;
 	bool self = p && p->pid == caller_pid(m);
 
 	(void)unused;
@@ -457,26 +464,27 @@ static int h_kill(struct ipc_msg *m, void *unused)
 static int h_getpid(struct ipc_msg *m, void *unused)
 {
 	struct proc *p = proc_find(caller_pid(m));
+	struct proc_getpid_rep rp = { .status = 0, .pid = caller_pid(m),
+				      .ppid = p ? p->ppid : 0 };
 
 	(void)unused;
-	ipc_reply_set(m, 0, 2);
-	m->w[1] = caller_pid(m);
-	m->w[2] = p ? p->ppid : 0;
+	IPC_REPLY_PUT(m, &rp);
 	return IPC_REPLY;
 }
 
 static int h_ps(struct ipc_msg *m, void *unused)
 {
-	struct ipc_msg mr = { .w = { MM_INFO_CTX } };
+	struct mm_info_rep mr;
 	char ctxs[IPC_BUF_MAX];
 	int n;
 
 	(void)unused;
 	sys2(SYS_IPC_SET_RECVBUF, ctxs, sizeof(ctxs));
-	if (ipc_request(INIT_H_MM_PROC, MM_INFO, 1, &mr, NULL, 0) != 0)
+	if (mm_req_info(INIT_H_MM_PROC, &(struct mm_info_req){ MM_INFO_CTX },
+			&mr, NULL) != 0)
 		ctxs[0] = 0;
 	else
-		ctxs[mr.w[1] < sizeof(ctxs) ? mr.w[1] : sizeof(ctxs) - 1] = 0;
+		ctxs[mr.len < sizeof(ctxs) ? mr.len : sizeof(ctxs) - 1] = 0;
 	sys2(SYS_IPC_SET_RECVBUF, recvbuf, sizeof(recvbuf));
 	n = snprintf(ps_buf, sizeof(ps_buf), "%5s %5s %-7s %8s %-6s %s\n",
 		     "PID", "PPID", "STATE", "RSS(kB)", "PAGER", "NAME");
@@ -518,7 +526,7 @@ static int h_halt(struct ipc_msg *m, void *unused)
 		ipc_reply_set(m, -EPERM, 0);
 		return IPC_REPLY;
 	}
-	sys2(SYS_HALT, INIT_H_SYS, m->w[0]);
+	sys2(SYS_HALT, INIT_H_SYS, IPC_REQ(m, struct proc_halt_req)->code);
 	ipc_reply_set(m, -EPERM, 0);
 	return IPC_REPLY;
 }
@@ -526,21 +534,21 @@ static int h_halt(struct ipc_msg *m, void *unused)
 /* The kernel reports a fatal exception: the task dies with its signal. */
 static void exception(struct ipc_msg *m)
 {
+	const struct exc_fault_req x = *IPC_REQ(m, struct exc_fault_req);
 	struct proc *p = proc_find(m->badge & ~PROC_EXC);
-	int sig = (int)m->w[EXC_W_SIGNAL];
-	uint64_t vec = m->w[EXC_W_VECTOR];
+	int sig = (int)x.signal;
+	uint64_t vec = x.vector;
 
 	if (!p)
 		return;
 	if (vec == EXC_VEC_PAGER || vec == 14)
 		say("init: pid %u (%s) killed by %s: bad access at %#lx, "
 		    "ip %#lx\n", p->pid, p->name, sig_name(sig),
-		    (unsigned long)m->w[EXC_W_ADDR],
-		    (unsigned long)m->w[EXC_W_IP]);
+		    (unsigned long)x.addr, (unsigned long)x.ip);
 	else
 		say("init: pid %u (%s) killed by %s: cpu exception %lu, "
 		    "ip %#lx\n", p->pid, p->name, sig_name(sig),
-		    (unsigned long)vec, (unsigned long)m->w[EXC_W_IP]);
+		    (unsigned long)vec, (unsigned long)x.ip);
 	proc_die(p, sig & 0x7f);
 }
 
@@ -572,7 +580,7 @@ static bool name_of(const struct ipc_msg *m, char *out)
 static int h_register(struct ipc_msg *m, void *unused)
 {
 	char name[PROC_NAME_MAX];
-	uint64_t h = m->w[1];
+	uint64_t h = IPC_REQ(m, struct proc_register_req)->handle;
 	long mine = -1;
 	int slot = -1, err = 0;
 
@@ -611,9 +619,11 @@ static int h_lookup(struct ipc_msg *m, void *unused)
 	}
 	for (int i = 0; i < NAMES_MAX; i++)
 		if (names[i].handle && !strcmp(names[i].name, name)) {
-			ipc_reply_set(m, 0, 1);
+			struct proc_lookup_rep rp = {
+				.status = 0, .handle = names[i].handle };
+
+			IPC_REPLY_PUT(m, &rp);
 			m->tag |= IPC_TAG_HANDLES(1);
-			m->w[1] = names[i].handle;
 			return IPC_REPLY;
 		}
 	ipc_reply_set(m, -2 /* ENOENT */, 0);

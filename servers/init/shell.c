@@ -28,9 +28,10 @@ struct command {
 
 static const struct command commands[];
 
-static int print_reply_text(const struct ipc_msg *m)
+/* Prints the text a reply (its tag: rtag) left in reply_buf. */
+static int print_reply_text(uint64_t rtag)
 {
-	unsigned n = IPC_TAG_BUFLEN(m->tag);
+	unsigned n = IPC_TAG_BUFLEN(rtag);
 
 	reply_buf[n] = 0;
 	fputs(reply_buf, stdout);
@@ -49,26 +50,29 @@ static int cmd_echo(int argc, char **argv)
 
 static int cmd_ps(int argc, char **argv)
 {
-	struct ipc_msg m = { 0 };
-	long err = ipc_request(proc_h, PROC_PS, 0, &m, NULL, 0);
+	uint64_t rtag;
+	long err = proc_req_ps(proc_h, &rtag);
 
 	if (err) {
 		printf("ps: error %ld\n", err);
 		return 1;
 	}
-	return print_reply_text(&m);
+	return print_reply_text(rtag);
 }
 
 static int mm_info(unsigned kind)
 {
-	struct ipc_msg m = { .w = { kind } };
-	long err = ipc_request(INIT_H_MM_PROC, MM_INFO, 1, &m, NULL, 0);
+	struct mm_info_rep rp;
+	uint64_t rtag;
+	long err = mm_req_info(INIT_H_MM_PROC,
+			       &(struct mm_info_req){ .kind = kind }, &rp,
+			       &rtag);
 
 	if (err) {
 		printf("mm: error %ld\n", err);
 		return 1;
 	}
-	return print_reply_text(&m);
+	return print_reply_text(rtag);
 }
 
 static int cmd_meminfo(int argc, char **argv) { return mm_info(MM_INFO_MEMINFO); }
@@ -78,8 +82,7 @@ static int cmd_slabinfo(int argc, char **argv) { return mm_info(MM_INFO_SLABINFO
 
 static int cmd_mmcheck(int argc, char **argv)
 {
-	struct ipc_msg m = { 0 };
-	long err = ipc_request(INIT_H_MM_PROC, MM_CHECK, 0, &m, NULL, 0);
+	long err = mm_req_check(INIT_H_MM_PROC);
 
 	printf("mmcheck: %s\n", err ? "FAILED" : "ok");
 	return err != 0;
@@ -99,7 +102,8 @@ static const char *signame(int sig)
 static int cmd_run(int argc, char **argv)
 {
 	char buf[LINE_MAX + 2];
-	struct ipc_msg m = { 0 };
+	struct proc_spawn_rep sp;
+	struct proc_wait_rep wp;
 	size_t n = 0;
 	long err;
 	int status;
@@ -115,19 +119,19 @@ static int cmd_run(int argc, char **argv)
 		n += l;
 	}
 	buf[n++] = 0;
-	err = ipc_request(proc_h, PROC_SPAWN, 1, &m, buf, (unsigned)n);
+	err = proc_req_spawn(proc_h, &(struct proc_spawn_req){ 0 }, buf,
+			     (unsigned)n, &sp);
 	if (err) {
 		printf("run: %s: %s\n", argv[1], strerror((int)-err));
 		return 1;
 	}
-	m.w[0] = m.w[1];
-	m.w[1] = 0;
-	err = ipc_request(proc_h, PROC_WAIT, 2, &m, NULL, 0);
+	err = proc_req_wait(proc_h, &(struct proc_wait_req){
+				.pid = (int64_t)sp.pid, .options = 0 }, &wp);
 	if (err) {
 		printf("run: wait: %s\n", strerror((int)-err));
 		return 1;
 	}
-	status = (int)m.w[2];
+	status = (int)wp.wstatus;
 	if (status & 0x7f) {
 		printf("run: %s: killed by %s (%d)\n", argv[1],
 		       signame(status & 0x7f), status & 0x7f);
@@ -142,16 +146,16 @@ static int cmd_run(int argc, char **argv)
 
 static int cmd_kill(int argc, char **argv)
 {
-	struct ipc_msg m = { 0 };
+	struct proc_kill_req rq;
 	long err;
 
 	if (argc < 2) {
 		printf("usage: kill PID [SIGNAL]\n");
 		return 1;
 	}
-	m.w[0] = strtoul(argv[1], NULL, 10);
-	m.w[1] = argc > 2 ? strtoul(argv[2], NULL, 10) : 9;
-	err = ipc_request(proc_h, PROC_KILL, 2, &m, NULL, 0);
+	rq.pid = (int64_t)strtoul(argv[1], NULL, 10);
+	rq.signal = argc > 2 ? strtoul(argv[2], NULL, 10) : 9;
+	err = proc_req_kill(proc_h, &rq);
 	if (err)
 		printf("kill: %s\n", strerror((int)-err));
 	return err != 0;
@@ -159,10 +163,11 @@ static int cmd_kill(int argc, char **argv)
 
 static int cmd_halt(int argc, char **argv)
 {
-	struct ipc_msg m = { .w = { argc > 1 ? strtoul(argv[1], NULL, 0) : 0 } };
+	struct proc_halt_req rq = {
+		.code = argc > 1 ? strtoul(argv[1], NULL, 0) : 0 };
 
 	fflush(stdout);
-	ipc_request(proc_h, PROC_HALT, 1, &m, NULL, 0);
+	proc_req_halt(proc_h, &rq);
 	printf("halt: refused\n");
 	return 1;
 }
@@ -274,9 +279,10 @@ static void run_script(const char *script)
 	}
 	fflush(stdout);
 	{
-		struct ipc_msg m = { .w = { failed ? HALT_FAILED : HALT_OK } };
+		struct proc_halt_req rq = {
+			.code = failed ? HALT_FAILED : HALT_OK };
 
-		ipc_request(proc_h, PROC_HALT, 1, &m, NULL, 0);
+		proc_req_halt(proc_h, &rq);
 	}
 }
 

@@ -159,10 +159,11 @@ static void start_init(void)
 
 static void init_died(const struct ipc_msg *m)
 {
+	const struct exc_fault_req *x = IPC_REQ(m, const struct exc_fault_req);
+
 	mm_log("mm: init died: signal %lu, vector %#lx, addr %#lx, ip %#lx\n",
-	       (unsigned long)m->w[EXC_W_SIGNAL],
-	       (unsigned long)m->w[EXC_W_VECTOR],
-	       (unsigned long)m->w[EXC_W_ADDR], (unsigned long)m->w[EXC_W_IP]);
+	       (unsigned long)x->signal, (unsigned long)x->vector,
+	       (unsigned long)x->addr, (unsigned long)x->ip);
 	sys2(SYS_HALT, BOOT_H_SYS, HALT_PANIC);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <ipc/server.h>
 #include "mm.h"
+#include "dma.h"
 
 #define PROT_READ	0x1
 #define PROT_WRITE	0x2
@@ -198,12 +199,14 @@ static int mmap_place(struct mm_ctx *c, vaddr_t hint, uint64_t len,
 
 static int h_mmap(struct ipc_msg *m, void *unused)
 {
+	const struct mm_mmap_req rq = *IPC_REQ(m, struct mm_mmap_req);
 	struct mm_ctx *c = client(m);
-	vaddr_t hint = m->w[0], addr;
+	vaddr_t hint = rq.addr, addr;
 	/* Like Linux, unknown flag and protection bits are ignored (only
 	 * MAP_SHARED_VALIDATE would check flags: for anonymous memory it is
 	 * refused below with the other bad types). */
-	uint64_t len = m->w[1], prot = m->w[2] & 7, flags = m->w[3];
+	uint64_t len = rq.len, prot = rq.prot & 7, flags = rq.flags;
+	struct mm_mmap_rep rp;
 	struct vma *v;
 	int err;
 
@@ -218,7 +221,7 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 	else if (len > USER_END)
 		err = -ENOMEM;
 	else if (!(flags & MAP_ANONYMOUS))
-		err = (int64_t)m->w[4] < 0 ? -EBADF : -ENODEV;
+		err = rq.fd < 0 ? -EBADF : -ENODEV;
 	else
 		err = mmap_place(c, hint, MM_ALIGN_UP(len, PAGE_SIZE), flags,
 				 &addr);
@@ -244,13 +247,14 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 		if (v)
 			merge_around(c, v);
 	}
-	ipc_reply_set(m, err, 1);
-	m->w[1] = err ? 0 : addr;
+	rp = (struct mm_mmap_rep){ .status = err, .addr = err ? 0 : addr };
+	IPC_REPLY_PUT(m, &rp);
 	return IPC_REPLY;
 }
 
 static int h_munmap(struct ipc_msg *m, void *unused)
 {
+	const struct mm_munmap_req rq = *IPC_REQ(m, struct mm_munmap_req);
 	struct mm_ctx *c = client(m);
 	vaddr_t end;
 	int err;
@@ -258,10 +262,10 @@ static int h_munmap(struct ipc_msg *m, void *unused)
 	(void)unused;
 	if (!c)
 		err = -EPERM;
-	else if (m->w[1] == 0)
+	else if (rq.len == 0)
 		err = -EINVAL;
-	else if ((err = range_check(m->w[0], m->w[1], &end)) == 0)
-		err = do_munmap(c, m->w[0], end);
+	else if ((err = range_check(rq.addr, rq.len, &end)) == 0)
+		err = do_munmap(c, rq.addr, end);
 	else if (err == -ENOMEM)
 		err = -EINVAL;
 	ipc_reply_set(m, err, 0);
@@ -270,9 +274,10 @@ static int h_munmap(struct ipc_msg *m, void *unused)
 
 static int h_mprotect(struct ipc_msg *m, void *unused)
 {
+	const struct mm_mprotect_req rq = *IPC_REQ(m, struct mm_mprotect_req);
 	struct mm_ctx *c = client(m);
-	vaddr_t start = m->w[0], end;
-	uint64_t prot = m->w[2];
+	vaddr_t start = rq.addr, end;
+	uint64_t prot = rq.prot;
 	unsigned kprot;
 	struct vma *v;
 	int err;
@@ -282,7 +287,7 @@ static int h_mprotect(struct ipc_msg *m, void *unused)
 		err = -EPERM;
 	else if (prot & ~7ull)
 		err = -EINVAL;
-	else if ((err = range_check(start, m->w[1], &end)) != 0)
+	else if ((err = range_check(start, rq.len, &end)) != 0)
 		;
 	else if (!range_mapped(c, start, end))
 		err = -ENOMEM;
@@ -315,7 +320,8 @@ static int h_mprotect(struct ipc_msg *m, void *unused)
 static int h_brk(struct ipc_msg *m, void *unused)
 {
 	struct mm_ctx *c = client(m);
-	vaddr_t want = m->w[0], old, new;
+	vaddr_t want = IPC_REQ(m, struct mm_brk_req)->addr, old, new;
+	struct mm_brk_rep rp;
 	int err = 0;
 
 	(void)unused;
@@ -344,8 +350,8 @@ static int h_brk(struct ipc_msg *m, void *unused)
 	}
 	c->brk = want;
 out:
-	ipc_reply_set(m, 0, 1);
-	m->w[1] = c->brk;
+	rp = (struct mm_brk_rep){ .status = 0, .brk = c->brk };
+	IPC_REPLY_PUT(m, &rp);
 	return IPC_REPLY;
 }
 
@@ -356,23 +362,24 @@ static void zap_entry(vaddr_t va, uint64_t *e, void *arg)
 
 static int h_madvise(struct ipc_msg *m, void *unused)
 {
+	const struct mm_madvise_req rq = *IPC_REQ(m, struct mm_madvise_req);
 	struct mm_ctx *c = client(m);
-	vaddr_t start = m->w[0], end;
+	vaddr_t start = rq.addr, end;
 	int err;
 
 	(void)unused;
 	if (!c)
 		err = -EPERM;
-	else if ((err = range_check(start, m->w[1], &end)) != 0)
+	else if ((err = range_check(start, rq.len, &end)) != 0)
 		;
-	else if (m->w[2] != MADV_NORMAL && m->w[2] != MADV_RANDOM &&
-		 m->w[2] != MADV_SEQUENTIAL && m->w[2] != MADV_WILLNEED &&
-		 m->w[2] != MADV_DONTNEED && m->w[2] != MADV_COLD &&
-		 m->w[2] != MADV_PAGEOUT)
+	else if (rq.advice != MADV_NORMAL && rq.advice != MADV_RANDOM &&
+		 rq.advice != MADV_SEQUENTIAL && rq.advice != MADV_WILLNEED &&
+		 rq.advice != MADV_DONTNEED && rq.advice != MADV_COLD &&
+		 rq.advice != MADV_PAGEOUT)
 		err = -EINVAL;
 	else if (!range_mapped(c, start, end))
 		err = -ENOMEM;
-	else if (m->w[2] == MADV_DONTNEED) {
+	else if (rq.advice == MADV_DONTNEED) {
 		err = (int)sys3(SYS_AS_UNMAP, c->as, start,
 				(end - start) >> PAGE_SHIFT);
 		pagemap_for_range(&c->pm, start, end, zap_entry, c);
@@ -383,9 +390,11 @@ static int h_madvise(struct ipc_msg *m, void *unused)
 
 static int h_mincore(struct ipc_msg *m, void *unused)
 {
+	const struct mm_mincore_req rq = *IPC_REQ(m, struct mm_mincore_req);
 	struct mm_ctx *c = client(m);
-	vaddr_t start = m->w[0], end;
-	uint64_t n = m->w[1];
+	vaddr_t start = rq.addr, end;
+	uint64_t n = rq.npages;
+	struct mm_mincore_rep rp = { 0 };
 	int err;
 
 	(void)unused;
@@ -397,22 +406,22 @@ static int h_mincore(struct ipc_msg *m, void *unused)
 		;
 	else if (!range_mapped(c, start, end))
 		err = -ENOMEM;
-	ipc_reply_set(m, err, 7);
-	for (int i = 1; i < 8; i++)
-		m->w[i] = 0;
+	rp.status = err;
 	for (uint64_t i = 0; !err && i < n; i++) {
 		uint64_t *e = pagemap_slot(&c->pm, start + i * PAGE_SIZE, false);
 
 		if (e && (*e & PME_PRESENT))
-			m->w[1 + i / 64] |= 1ull << (i % 64);
+			rp.present[i / 64] |= 1ull << (i % 64);
 	}
+	IPC_REPLY_PUT(m, &rp);
 	return IPC_REPLY;
 }
 
 static int h_msync(struct ipc_msg *m, void *unused)
 {
+	const struct mm_msync_req rq = *IPC_REQ(m, struct mm_msync_req);
 	struct mm_ctx *c = client(m);
-	uint64_t flags = m->w[2];
+	uint64_t flags = rq.flags;
 	vaddr_t end;
 	int err;
 
@@ -422,9 +431,9 @@ static int h_msync(struct ipc_msg *m, void *unused)
 	else if ((flags & ~(uint64_t)(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
 		 ((flags & MS_ASYNC) && (flags & MS_SYNC)))
 		err = -EINVAL;
-	else if ((err = range_check(m->w[0], m->w[1], &end)) != 0)
+	else if ((err = range_check(rq.addr, rq.len, &end)) != 0)
 		;
-	else if (!range_mapped(c, m->w[0], end))
+	else if (!range_mapped(c, rq.addr, end))
 		err = -ENOMEM;
 	ipc_reply_set(m, err, 0);
 	return IPC_REPLY;
@@ -432,11 +441,13 @@ static int h_msync(struct ipc_msg *m, void *unused)
 
 static int h_info(struct ipc_msg *m, void *unused)
 {
-	int n = info_format((unsigned)m->w[0], info_buf, sizeof(info_buf));
+	unsigned kind = (unsigned)IPC_REQ(m, struct mm_info_req)->kind;
+	int n = info_format(kind, info_buf, sizeof(info_buf));
+	struct mm_info_rep rp = { .status = n < 0 ? n : 0,
+				  .len = n < 0 ? 0 : (uint64_t)n };
 
 	(void)unused;
-	ipc_reply_set(m, n < 0 ? n : 0, 1);
-	m->w[1] = n < 0 ? 0 : (uint64_t)n;
+	IPC_REPLY_PUT(m, &rp);
 	if (n > 0) {
 		m->tag |= IPC_TAG_BUF(n);
 		m->buf = info_buf;
@@ -475,21 +486,21 @@ static int reply_new_ctx(struct ipc_msg *m, struct mm_ctx *c, vaddr_t entry,
 		ipc_reply_set(m, -ENOMEM, 0);
 		return IPC_REPLY;
 	}
+	struct mm_spawn_rep rp = { .status = 0, .as = (uint64_t)as,
+				   .ep = (uint64_t)ep, .ctx = c->id,
+				   .entry = entry, .sp = sp };
+
 	pending_close[0] = (uint64_t)as;
 	pending_close[1] = (uint64_t)ep;
-	ipc_reply_set(m, 0, 5);
+	IPC_REPLY_PUT(m, &rp);
 	m->tag |= IPC_TAG_HANDLES(2);
-	m->w[1] = (uint64_t)as;
-	m->w[2] = (uint64_t)ep;
-	m->w[3] = c->id;
-	m->w[4] = entry;
-	m->w[5] = sp;
 	return IPC_REPLY;
 }
 
 static int h_spawn(struct ipc_msg *m, void *recvbuf)
 {
 	unsigned len = IPC_TAG_BUFLEN(m->tag);
+	uint32_t pid = (uint32_t)IPC_REQ(m, struct mm_spawn_req)->pid;
 	struct mm_ctx *c;
 	vaddr_t entry, sp;
 	int err;
@@ -498,7 +509,7 @@ static int h_spawn(struct ipc_msg *m, void *recvbuf)
 		err = -EPERM;
 	else if (len == 0 || (m->tag & IPC_TAG_TRUNC))
 		err = -EINVAL;
-	else if (!(c = ctx_create((uint32_t)m->w[0])))
+	else if (!(c = ctx_create(pid)))
 		err = -ENOMEM;
 	else if ((err = exec_load(c, recvbuf, len, &entry, &sp)) != 0)
 		ctx_destroy(c);
@@ -510,7 +521,8 @@ static int h_spawn(struct ipc_msg *m, void *recvbuf)
 
 static int h_fork(struct ipc_msg *m, void *unused)
 {
-	struct mm_ctx *parent = ctx_get(m->w[0]), *c;
+	const struct mm_fork_req rq = *IPC_REQ(m, struct mm_fork_req);
+	struct mm_ctx *parent = ctx_get(rq.parent_ctx), *c;
 	int err;
 
 	(void)unused;
@@ -518,7 +530,7 @@ static int h_fork(struct ipc_msg *m, void *unused)
 		err = -EPERM;
 	else if (!parent)
 		err = -ESRCH;
-	else if (!(c = ctx_fork(parent, (uint32_t)m->w[1])))
+	else if (!(c = ctx_fork(parent, (uint32_t)rq.child_pid)))
 		err = -ENOMEM;
 	else
 		return reply_new_ctx(m, c, 0, 0);
@@ -528,7 +540,7 @@ static int h_fork(struct ipc_msg *m, void *unused)
 
 static int h_exit(struct ipc_msg *m, void *unused)
 {
-	struct mm_ctx *c = ctx_get(m->w[0]);
+	struct mm_ctx *c = ctx_get(IPC_REQ(m, struct mm_exit_req)->ctx);
 	int err = 0;
 
 	(void)unused;
@@ -547,8 +559,10 @@ static int h_exit(struct ipc_msg *m, void *unused)
 
 static int h_set_oom_adj(struct ipc_msg *m, void *unused)
 {
-	struct mm_ctx *c = ctx_get(m->w[0]);
-	int64_t v = (int64_t)m->w[1];
+	const struct mm_set_oom_adj_req rq =
+		*IPC_REQ(m, struct mm_set_oom_adj_req);
+	struct mm_ctx *c = ctx_get(rq.ctx);
+	int64_t v = rq.value;
 	int err = 0;
 
 	(void)unused;
@@ -578,6 +592,7 @@ static const ipc_handler mm_handlers[MM_LABEL_COUNT] = {
 	[MM_FORK - MM_MMAP] = h_fork,
 	[MM_EXIT - MM_MMAP] = h_exit,
 	[MM_SET_OOM_ADJ - MM_MMAP] = h_set_oom_adj,
+	[MM_DMA_ALLOC - MM_MMAP ... MM_DMA_UNPIN - MM_MMAP] = dma_request,
 };
 
 const struct ipc_proto mm_protos[] = {

@@ -15,11 +15,21 @@
  * A present entry written to goes through copy-on-write (anon.c).  The
  * mapping given to the kernel is writable only if the VMA allows writes
  * and the entry is ours alone (or shared on purpose).
+ *
+ * Zero-page fault-around: a read fault on private anonymous memory also
+ * maps the zero page, read-only, at up to FAULT_AROUND - 1 following
+ * pages of the VMA that mm has nothing for, in the same reply.  Nothing is
+ * recorded for them: to mm they are still absent (mincore says so, fork
+ * does not copy them), a write to one faults and gets its own frame, and
+ * every range operation (munmap, mprotect, madvise) already unmaps or
+ * protects the kernel's range as a whole.  It spares a sequential reader
+ * most of its faults - each of which costs two address-space switches.
  */
 #include <string.h>
 #include "mm.h"
 
-#define SIGSEGV	11
+#define SIGSEGV		11
+#define FAULT_AROUND	16		/* pages, Linux's default window */
 
 static struct page *fill_module(const struct mm_object *o, vaddr_t va)
 {
@@ -91,8 +101,8 @@ static bool access_ok(const struct vma *v, unsigned acc)
 
 static void reply_fail(struct ipc_msg *m, int sig)
 {
-	m->tag = IPC_TAG(PAGER_FAIL, 1);
-	m->w[0] = sig;
+	m->tag = IPC_TAG(PAGER_FAIL, IPC_MSG_NWORDS(struct pager_fail_rep));
+	IPC_REP(m, struct pager_fail_rep)->signal = (uint64_t)sig;
 	m->buf = NULL;
 }
 
@@ -120,22 +130,51 @@ int fault_fill(struct mm_ctx *c, struct vma *v, vaddr_t va, bool write,
 	return 0;
 }
 
+/*
+ * After a zero-page read fault at va (entry e): one more mapping, of the
+ * zero page repeated over the absent pages that follow (0 if none).
+ */
+static unsigned zero_around(const struct vma *v, const uint64_t *e,
+			    vaddr_t va, struct as_map_op *out)
+{
+	unsigned n = 0;
+
+	if (!(*e & PME_ZERO) || v->file)
+		return 0;
+	/* Entries of one page-map leaf are contiguous: no lookups needed. */
+	for (unsigned i = 1; i < FAULT_AROUND; i++, n++) {
+		vaddr_t a = va + i * PAGE_SIZE;
+
+		if (a >= v->end || (a & ((512ull << PAGE_SHIFT) - 1)) == 0 ||
+		    e[i])
+			break;
+	}
+	if (!n)
+		return 0;
+	out->va = (va + PAGE_SIZE) | AS_PROT_READ;
+	out->pfn = zero_pfn() | ((uint64_t)n << PAGER_MAP_REPEAT_SHIFT);
+	mm_stats.zero_page_map += n;
+	return 1;
+}
+
 void fault_handle(struct ipc_msg *m)
 {
-	vaddr_t addr = m->w[PF_W_ADDR], va = addr & PAGE_MASK;
-	unsigned acc = (unsigned)m->w[PF_W_ACCESS], prot;
+	const struct pager_fault_req f = *IPC_REQ(m, struct pager_fault_req);
+	vaddr_t addr = f.addr, va = addr & PAGE_MASK;
+	unsigned acc = (unsigned)f.access, prot;
 	bool write = acc & PF_ACC_WRITE;
-	struct mm_ctx *c = ctx_get(m->w[PF_W_LABEL]);
+	struct mm_ctx *c = ctx_get(f.label);
+	struct pager_resume_rep *rp = IPC_REP(m, struct pager_resume_rep);
 	struct vma *v;
 	uint64_t *e;
 
 	mm_stats.pgfault++;
 	if (LOG_LEVEL >= 3)
 		mm_log("mm: fault ctx %lu addr %#lx access %#x ip %#lx\n",
-		       (unsigned long)m->w[PF_W_LABEL], (unsigned long)addr,
-		       acc, (unsigned long)m->w[PF_W_IP]);
-	if (m->w[PF_W_PTPOOL] < 8)
-		pt_pool_ensure((long)m->w[PF_W_PTPOOL]);
+		       (unsigned long)f.label, (unsigned long)addr, acc,
+		       (unsigned long)f.ip);
+	if (f.ptpool < 8)
+		pt_pool_ensure((long)f.ptpool);
 	if (!c || !(v = vma_find(&c->vmas, addr)) || addr < v->start ||
 	    !access_ok(v, acc))
 		goto segv;
@@ -143,9 +182,9 @@ void fault_handle(struct ipc_msg *m)
 		goto segv;
 	e = pagemap_slot(&c->pm, va, false);
 	*e |= PME_MAPPED;
-	m->tag = IPC_TAG(PAGER_RESUME, 2);
-	m->w[0] = va | prot;
-	m->w[1] = pme_pfn(*e);
+	rp->maps[0] = (struct as_map_op){ .va = va | prot, .pfn = pme_pfn(*e) };
+	m->tag = IPC_TAG(PAGER_RESUME, PAGER_RESUME_NWORDS(1 +
+			 zero_around(v, e, va, &rp->maps[1])));
 	m->buf = NULL;
 	return;
 segv:

@@ -24,7 +24,7 @@ static int guest_failures;
 static inline long guest_spawn(const char *const *argv)
 {
 	char buf[512];
-	struct ipc_msg m = { 0 };
+	struct proc_spawn_rep rp;
 	size_t n = 0;
 	long err;
 
@@ -37,28 +37,25 @@ static inline long guest_spawn(const char *const *argv)
 		n += l;
 	}
 	buf[n++] = 0;
-	err = ipc_request(H_PROC, PROC_SPAWN, 1, &m, buf, (unsigned)n);
-	return err ? err : (long)m.w[1];
+	err = proc_req_spawn(H_PROC, &(struct proc_spawn_req){ 0 }, buf,
+			     (unsigned)n, &rp);
+	return err ? err : (long)rp.pid;
 }
 
 /* Publish or find an endpoint by name (the process server's registry). */
 static inline long guest_register(const char *name, uint64_t h)
 {
-	struct ipc_msg m = { .w = { 0, h } };
-
-	m.tag = IPC_TAG(PROC_REGISTER, 2) | IPC_TAG_HANDLES(1) |
-		IPC_TAG_BUF(strlen(name) + 1);
-	m.buf = name;
-	return ipc_call(H_PROC, &m) ?: (long)m.w[0];
+	return proc_req_register(H_PROC,
+				 &(struct proc_register_req){ .handle = h },
+				 name);
 }
 
 static inline long guest_lookup(const char *name)
 {
-	struct ipc_msg m = { 0 };
-	long err = ipc_request(H_PROC, PROC_LOOKUP, 0, &m, name,
-			       (unsigned)strlen(name) + 1);
+	struct proc_lookup_rep rp;
+	long err = proc_req_lookup(H_PROC, name, &rp);
 
-	return err ? err : (long)m.w[1];
+	return err ? err : (long)rp.handle;
 }
 
 #endif

@@ -1582,7 +1582,8 @@ static char mm_recvbuf[IPC_BUF_MAX + 1];
 static long free_kib(void)
 {
 	static int registered;
-	struct ipc_msg m = { .w = { MM_INFO_MEMINFO } };
+	struct mm_info_rep rp;
+	uint64_t rtag;
 	unsigned n;
 	char *s;
 	long err;
@@ -1593,10 +1594,11 @@ static long free_kib(void)
 			return err;
 		registered = 1;
 	}
-	err = ipc_request(H_MM, MM_INFO, 1, &m, NULL, 0);
+	err = mm_req_info(H_MM, &(struct mm_info_req){ MM_INFO_MEMINFO }, &rp,
+			  &rtag);
 	if (err)
 		return err;
-	n = IPC_TAG_BUFLEN(m.tag);
+	n = IPC_TAG_BUFLEN(rtag);
 	mm_recvbuf[n < IPC_BUF_MAX ? n : IPC_BUF_MAX] = 0;
 	s = strstr(mm_recvbuf, "MemFree:");
 	return s ? strtol(s + 8, NULL, 10) : -ENOENT;
@@ -1610,10 +1612,11 @@ static long free_kib(void)
 static long spawn_exit_child(void)
 {
 	static const char args[] = "mmtest\0" EXIT_CHILD_ARG "\0";
-	struct ipc_msg m = { 0 };
-	long err = ipc_request(H_PROC, PROC_SPAWN, 1, &m, args, sizeof(args));
+	struct proc_spawn_rep rp;
+	long err = proc_req_spawn(H_PROC, &(struct proc_spawn_req){ 0 }, args,
+				  sizeof(args), &rp);
 
-	return err ? err : (long)m.w[1];
+	return err ? err : (long)rp.pid;
 }
 #else
 static long free_kib(void)

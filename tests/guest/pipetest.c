@@ -227,22 +227,18 @@ out:
 static void t_epipe(void)
 {
 	const char *id = "pipe.epipe";
-	struct ipc_msg m = { 0 };
-	uint64_t r, w;
+	struct pipe_create_rep ends;
+	struct pipe_write_rep wr;
 	long err;
 
-	err = ipc_request(H_PROC, PIPE_CREATE, 0, &m, NULL, 0);
+	err = pipe_req_create(H_PROC, &ends);
 	CHECK(id, err == 0, "PIPE_CREATE: %ld", err);
-	r = m.w[1];
-	w = m.w[2];
-	m = (struct ipc_msg){ .w = { r } };
-	err = ipc_request(H_PROC, PIPE_CLOSE, 1, &m, NULL, 0);
+	err = pipe_req_close(H_PROC, &(struct pipe_close_req){ ends.rd });
 	CHECK(id, err == 0, "PIPE_CLOSE: %ld", err);
-	m = (struct ipc_msg){ .w = { w, 0 } };
-	err = ipc_request(H_PROC, PIPE_WRITE, 2, &m, "x", 1);
+	err = pipe_req_write(H_PROC, &(struct pipe_write_req){ ends.wr, 0 },
+			     "x", 1, &wr);
 	CHECK(id, err == -EPIPE, "PIPE_WRITE without reader: %ld", err);
-	m = (struct ipc_msg){ .w = { w } };
-	err = ipc_request(H_PROC, PIPE_CLOSE, 1, &m, NULL, 0);
+	err = pipe_req_close(H_PROC, &(struct pipe_close_req){ ends.wr });
 	CHECK(id, err == 0, "PIPE_CLOSE: %ld", err);
 	PASS(id);
 out:;
@@ -352,7 +348,7 @@ static void t_limit(void)
 	int fds[64][2], n = 0;
 	uint64_t ends[66];
 	int nends = 0;
-	struct ipc_msg m;
+	struct pipe_create_rep rp;
 	long err = 0;
 
 	while (n < 64 && pipe(fds[n]) == 0)
@@ -363,12 +359,11 @@ static void t_limit(void)
 		close_both(fds[i]);
 	n = 0;
 	while (nends < 66) {
-		m = (struct ipc_msg){ 0 };
-		err = ipc_request(H_PROC, PIPE_CREATE, 0, &m, NULL, 0);
+		err = pipe_req_create(H_PROC, &rp);
 		if (err)
 			break;
-		ends[nends++] = m.w[1];
-		ends[nends++] = m.w[2];
+		ends[nends++] = rp.rd;
+		ends[nends++] = rp.wr;
 	}
 	CHECK(id, err == -EMFILE && nends == 64,
 	      "server: %d ends, then %ld", nends, err);
@@ -376,10 +371,8 @@ static void t_limit(void)
 out:
 	for (int i = 0; i < n; i++)
 		close_both(fds[i]);
-	for (int i = 0; i < nends; i++) {
-		m = (struct ipc_msg){ .w = { ends[i] } };
-		ipc_request(H_PROC, PIPE_CLOSE, 1, &m, NULL, 0);
-	}
+	for (int i = 0; i < nends; i++)
+		pipe_req_close(H_PROC, &(struct pipe_close_req){ ends[i] });
 }
 
 /* ---- across fork() ---- */

@@ -22,13 +22,13 @@ static uintptr_t brk_cur;	/* 0 until first asked */
 /* Asks for the break to be addr (0: unchanged); *now gets the result. */
 static long brk_request(uintptr_t addr, uintptr_t *now)
 {
-	struct ipc_msg m = { .w = { addr } };
+	struct mm_brk_rep rp;
 	long err;
 
-	err = os_request(H_MM, MM_BRK, 1, &m);
+	err = mm_req_brk(H_MM, &(struct mm_brk_req){ .addr = addr }, &rp);
 	if (err)
 		return err;
-	*now = (uintptr_t)m.w[1];
+	*now = (uintptr_t)rp.brk;
 	brk_cur = *now;
 	return 0;
 }

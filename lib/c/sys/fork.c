@@ -40,7 +40,7 @@ _Static_assert(sizeof(jmp_buf) == REGSAVE_SIZE, "setjmp.S uses regsave.h");
 pid_t fork(void)
 {
 	struct regsave rs;
-	struct ipc_msg m;
+	struct proc_fork_rep rp;
 	uintptr_t sp;
 	long err;
 
@@ -50,11 +50,12 @@ pid_t fork(void)
 		return 0;
 	}
 	sp = ((uintptr_t)&rs - FORK_STACK_GAP) & ~(uintptr_t)15;
-	m = (struct ipc_msg){ .w = { (uint64_t)(uintptr_t)__fork_resume,
-				     sp, (uint64_t)(uintptr_t)&rs } };
-	err = os_request(H_PROC, PROC_FORK, 3, &m);
+	err = proc_req_fork(H_PROC, &(struct proc_fork_req){
+				.ip = (uint64_t)(uintptr_t)__fork_resume,
+				.sp = sp, .arg = (uint64_t)(uintptr_t)&rs },
+			    &rp);
 	os_recvbuf_register();		/* ours is copy-on-write now */
 	if (err)
 		return (pid_t)os_result(err);
-	return (pid_t)m.w[1];
+	return (pid_t)rp.pid;
 }

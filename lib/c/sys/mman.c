@@ -16,49 +16,53 @@
 
 #include "oslayer.h"
 
-/* Sends an (addr, len, arg) request; returns 0 or -1 with errno. */
-static int mm_range_request(unsigned label, void *addr, size_t len,
-			    uint64_t arg)
-{
-	struct ipc_msg m = { .w = { (uintptr_t)addr, len, arg } };
-
-	return (int)os_result(os_request(H_MM, label, 3, &m));
-}
-
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	struct ipc_msg m = { .w = { (uintptr_t)addr, len,
-				    (uint64_t)(unsigned)prot,
-				    (uint64_t)(unsigned)flags,
-				    (uint64_t)(int64_t)fd, (uint64_t)off } };
+	struct mm_mmap_req rq = {
+		.addr = (uintptr_t)addr, .len = len,
+		.prot = (unsigned)prot, .flags = (unsigned)flags,
+		.fd = fd, .off = (uint64_t)off,
+	};
+	struct mm_mmap_rep rp;
 	long err;
 
-	err = os_request(H_MM, MM_MMAP, 6, &m);
+	err = mm_req_mmap(H_MM, &rq, &rp);
 	if (err) {
 		os_result(err);
 		return MAP_FAILED;
 	}
-	return (void *)(uintptr_t)m.w[1];
+	return (void *)(uintptr_t)rp.addr;
 }
 
 int munmap(void *addr, size_t len)
 {
-	return mm_range_request(MM_MUNMAP, addr, len, 0);
+	struct mm_munmap_req rq = { .addr = (uintptr_t)addr, .len = len };
+
+	return (int)os_result(mm_req_munmap(H_MM, &rq));
 }
 
 int mprotect(void *addr, size_t len, int prot)
 {
-	return mm_range_request(MM_MPROTECT, addr, len, (unsigned)prot);
+	struct mm_mprotect_req rq = { .addr = (uintptr_t)addr, .len = len,
+				      .prot = (unsigned)prot };
+
+	return (int)os_result(mm_req_mprotect(H_MM, &rq));
 }
 
 int msync(void *addr, size_t len, int flags)
 {
-	return mm_range_request(MM_MSYNC, addr, len, (unsigned)flags);
+	struct mm_msync_req rq = { .addr = (uintptr_t)addr, .len = len,
+				   .flags = (unsigned)flags };
+
+	return (int)os_result(mm_req_msync(H_MM, &rq));
 }
 
 int madvise(void *addr, size_t len, int advice)
 {
-	return mm_range_request(MM_MADVISE, addr, len, (unsigned)advice);
+	struct mm_madvise_req rq = { .addr = (uintptr_t)addr, .len = len,
+				     .advice = (unsigned)advice };
+
+	return (int)os_result(mm_req_madvise(H_MM, &rq));
 }
 
 /* Returns the error number itself, as POSIX specifies. */
@@ -75,15 +79,16 @@ int posix_madvise(void *addr, size_t len, int advice)
 /* One pager request: residency of npages pages at addr into vec[]. */
 static long mincore_chunk(uintptr_t addr, size_t npages, unsigned char *vec)
 {
-	struct ipc_msg m = { .w = { addr, npages } };
+	struct mm_mincore_req rq = { .addr = addr, .npages = npages };
+	struct mm_mincore_rep rp;
 	size_t i;
 	long err;
 
-	err = os_request(H_MM, MM_MINCORE, 2, &m);
+	err = mm_req_mincore(H_MM, &rq, &rp);
 	if (err)
 		return err;
 	for (i = 0; i < npages; i++)
-		vec[i] = (m.w[1 + i / 64] >> (i % 64)) & 1;
+		vec[i] = (rp.present[i / 64] >> (i % 64)) & 1;
 	return 0;
 }
 

@@ -3,10 +3,10 @@
  * (lib/c/sys), not part of the public headers.
  *
  * The OS layer turns POSIX calls into system calls and into requests to
- * the process server (H_PROC) and the pager (H_MM).  Replies carry 0 or
- * a negative errno in word 0 (see ipc/usys.h); os_result() turns that
- * into POSIX's -1-and-errno at the public boundary, so the helpers below
- * it all speak negative errnos.
+ * the process server (H_PROC) and the pager (H_MM), through the client
+ * stubs of ipc/proc.h, ipc/pipe.h and ipc/mm.h.  Those return 0 or a
+ * negative errno; os_result() turns that into POSIX's -1-and-errno at the
+ * public boundary, so the helpers below it all speak negative errnos.
  *
  * Descriptors: fd.c owns the table, mapping a descriptor number to a
  * struct file (an "open file description": what dup() shares).  Each
@@ -37,16 +37,6 @@ static inline long os_result(long r)
 		return -1;
 	}
 	return r;
-}
-
-/*
- * Sends request label with words w[0..nwords-1] already in m; returns the
- * reply status (0 or -errno), results in m->w[1...].
- */
-static inline long os_request(uint64_t h, unsigned label, unsigned nwords,
-			      struct ipc_msg *m)
-{
-	return ipc_request(h, label, nwords, m, NULL, 0);
 }
 
 /* ---- descriptors (fd.c) ---- */

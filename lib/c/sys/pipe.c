@@ -52,16 +52,18 @@ static uint64_t pipe_flags(const struct file *f)
 static long pipe_read_chunk(struct file *f, char *dst, size_t n,
 			    uint64_t flags)
 {
-	struct ipc_msg m = { .w = { pipe_end(f), n, flags } };
+	struct pipe_read_req rq = { .end = pipe_end(f), .max = n,
+				    .flags = flags };
+	struct pipe_read_rep rp = { 0 };
+	uint64_t rtag = 0;
 	long err = os_recvbuf_use(dst, n);
 
 	if (!err)
-		err = os_request(H_PROC, PIPE_READ, 3, &m);
+		err = pipe_req_read(H_PROC, &rq, &rp, &rtag);
 	os_recvbuf_register();
-	if (!err && (IPC_TAG_BUFLEN(m.tag) != m.w[1] ||
-		     (m.tag & IPC_TAG_TRUNC)))
+	if (!err && (IPC_TAG_BUFLEN(rtag) != rp.n || (rtag & IPC_TAG_TRUNC)))
 		err = -EIO;	/* the server sent what it did not say */
-	return err ? err : (long)m.w[1];
+	return err ? err : (long)rp.n;
 }
 
 static long pipe_read(struct file *f, void *buf, size_t n)
@@ -86,10 +88,12 @@ static long pipe_read(struct file *f, void *buf, size_t n)
 
 static long pipe_write_chunk(struct file *f, const char *src, size_t n)
 {
-	struct ipc_msg m = { .w = { pipe_end(f), pipe_flags(f) } };
-	long err = ipc_request(H_PROC, PIPE_WRITE, 2, &m, src, (unsigned)n);
+	struct pipe_write_req rq = { .end = pipe_end(f),
+				     .flags = pipe_flags(f) };
+	struct pipe_write_rep rp;
+	long err = pipe_req_write(H_PROC, &rq, src, (unsigned)n, &rp);
 
-	return err ? err : (long)m.w[1];
+	return err ? err : (long)rp.n;
 }
 
 /* Returns the bytes written; an error only if none were. */
@@ -113,23 +117,25 @@ static long pipe_write(struct file *f, const void *buf, size_t n)
 
 static int pipe_fstat(struct file *f, struct stat *st)
 {
-	struct ipc_msg m = { .w = { pipe_end(f) } };
-	long err = os_request(H_PROC, PIPE_STAT, 1, &m);
+	struct pipe_stat_rep rp;
+	long err = pipe_req_stat(H_PROC,
+				 &(struct pipe_stat_req){ .end = pipe_end(f) },
+				 &rp);
 
 	if (err)
 		return (int)err;
 	memset(st, 0, sizeof(*st));
 	st->st_mode = S_IFIFO | 0600;
 	st->st_nlink = 1;
-	st->st_ino = m.w[1];
+	st->st_ino = rp.ino;
 	st->st_blksize = PIPE_ATOMIC_MAX;
 	return 0;
 }
 
 static int pipe_release(struct file *f)
 {
-	struct ipc_msg m = { .w = { pipe_end(f) } };
-	long err = os_request(H_PROC, PIPE_CLOSE, 1, &m);
+	long err = pipe_req_close(H_PROC, &(struct pipe_close_req){
+					 .end = pipe_end(f) });
 
 	f->ops = NULL;
 	return (int)err;
@@ -153,9 +159,7 @@ static int pipe_install(uint64_t end, int flags)
 		if (!pipe_files[i].ops)
 			f = &pipe_files[i];
 	if (!f) {
-		struct ipc_msg m = { .w = { end } };
-
-		os_request(H_PROC, PIPE_CLOSE, 1, &m);
+		pipe_req_close(H_PROC, &(struct pipe_close_req){ .end = end });
 		return -EMFILE;
 	}
 	*f = (struct file){ .ops = &pipe_ops, .flags = flags,
@@ -168,7 +172,7 @@ static int pipe_install(uint64_t end, int flags)
 
 int pipe(int fds[2])
 {
-	struct ipc_msg m = { 0 };
+	struct pipe_create_rep rp;
 	int rfd, wfd;
 	long err;
 
@@ -176,17 +180,16 @@ int pipe(int fds[2])
 	err = os_recvbuf_use(fds, 2 * sizeof(int));
 	os_recvbuf_register();
 	if (!err)
-		err = os_request(H_PROC, PIPE_CREATE, 0, &m);
+		err = pipe_req_create(H_PROC, &rp);
 	if (err)
 		return (int)os_result(err);
-	rfd = pipe_install(m.w[1], O_RDONLY);
+	rfd = pipe_install(rp.rd, O_RDONLY);
 	if (rfd < 0) {
-		struct ipc_msg mc = { .w = { m.w[2] } };
-
-		os_request(H_PROC, PIPE_CLOSE, 1, &mc);
+		pipe_req_close(H_PROC,
+			       &(struct pipe_close_req){ .end = rp.wr });
 		return (int)os_result(rfd);
 	}
-	wfd = pipe_install(m.w[2], O_WRONLY);
+	wfd = pipe_install(rp.wr, O_WRONLY);
 	if (wfd < 0) {
 		close(rfd);
 		return (int)os_result(wfd);

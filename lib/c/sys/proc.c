@@ -23,14 +23,14 @@
 
 static long proc_getpid(pid_t *pid, pid_t *ppid)
 {
-	struct ipc_msg m = { 0 };
+	struct proc_getpid_rep rp;
 	long err;
 
-	err = os_request(H_PROC, PROC_GETPID, 0, &m);
+	err = proc_req_getpid(H_PROC, &rp);
 	if (err)
 		return err;
-	*pid = (pid_t)m.w[1];
-	*ppid = (pid_t)m.w[2];
+	*pid = (pid_t)rp.pid;
+	*ppid = (pid_t)rp.ppid;
 	return 0;
 }
 
@@ -58,19 +58,21 @@ pid_t getppid(void)
  */
 pid_t waitpid(pid_t pid, int *status, int options)
 {
-	struct ipc_msg m;
+	struct proc_wait_req rq;
+	struct proc_wait_rep rp;
 	long err;
 
 	if (options & ~WAIT_OPTIONS)
 		return (pid_t)os_result(-EINVAL);
-	m = (struct ipc_msg){ .w = { (uint64_t)(int64_t)(pid ? pid : -1),
-				     options & WNOHANG ? PROC_WNOHANG : 0 } };
-	err = os_request(H_PROC, PROC_WAIT, 2, &m);
+	rq = (struct proc_wait_req){
+		.pid = pid ? pid : -1,
+		.options = options & WNOHANG ? PROC_WNOHANG : 0 };
+	err = proc_req_wait(H_PROC, &rq, &rp);
 	if (err)
 		return (pid_t)os_result(err);
-	if (status && (pid_t)m.w[1] > 0)
-		*status = (int)m.w[2];
-	return (pid_t)m.w[1];
+	if (status && (pid_t)rp.pid > 0)
+		*status = (int)rp.wstatus;
+	return (pid_t)rp.pid;
 }
 
 pid_t wait(int *status)
@@ -87,7 +89,6 @@ int execve(const char *path, char *const argv[], char *const envp[])
 {
 	char buf[IPC_BUF_MAX];
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	struct ipc_msg m = { 0 };
 	size_t n = 0;
 	long err;
 
@@ -110,7 +111,7 @@ int execve(const char *path, char *const argv[], char *const envp[])
 		buf[n++] = 0;
 	}
 	fflush(NULL);
-	err = ipc_request(H_PROC, PROC_EXEC, 0, &m, buf, (unsigned)n);
+	err = proc_req_exec(H_PROC, buf, (unsigned)n);
 	return (int)os_result(err ? err : -EIO);
 }
 

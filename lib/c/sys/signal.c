@@ -14,12 +14,11 @@
 
 int kill(pid_t pid, int sig)
 {
-	struct ipc_msg m;
+	struct proc_kill_req rq = { .pid = pid, .signal = (uint64_t)sig };
 
 	if (sig < 0 || sig >= NSIG)
 		return (int)os_result(-EINVAL);
-	m = (struct ipc_msg){ .w = { (uint64_t)(int64_t)pid, (uint64_t)sig } };
-	return (int)os_result(os_request(H_PROC, PROC_KILL, 2, &m));
+	return (int)os_result(proc_req_kill(H_PROC, &rq));
 }
 
 int raise(int sig)

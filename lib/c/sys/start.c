@@ -85,9 +85,8 @@ _Noreturn void exit(int status)
 
 _Noreturn void _exit(int status)
 {
-	struct ipc_msg m = { .w = { (uint64_t)(status & 0xff) } };
-
-	os_request(H_PROC, PROC_EXIT, 1, &m);
+	proc_req_exit(H_PROC, &(struct proc_exit_req){
+				.status = (uint64_t)(status & 0xff) });
 	for (;;)
 		sys0(SYS_THREAD_EXIT);
 }

@@ -11,6 +11,7 @@
 #ifndef IPC_MM_H
 #define IPC_MM_H
 
+#include <ipc/msg.h>
 #include <ipc/sys.h>
 
 #define MM_BADGE_PROC	0xffffffffffffff01ull
@@ -32,6 +33,12 @@ enum mm_label {
 	MM_FORK,		/* parent ctx, child pid -> like MM_SPAWN */
 	MM_EXIT,		/* ctx: free everything */
 	MM_SET_OOM_ADJ,		/* ctx, value */
+	/* DMA memory (see below) */
+	MM_DMA_ALLOC,		/* npages (1..MM_DMA_MAX_PAGES), flags (0)
+				 * -> w1 region handle, w2 va, w3 phys */
+	MM_DMA_FREE,		/* va of a region: unmap it */
+	MM_DMA_PIN,		/* on a region handle -> w1 phys, w2 npages */
+	MM_DMA_UNPIN,		/* on a region handle: undo one pin */
 	MM_LABEL_END
 };
 #define MM_LABEL_COUNT	(MM_LABEL_END - MM_MMAP)
@@ -43,5 +50,139 @@ enum mm_info_kind {
 };
 
 #define MM_MINCORE_MAX	(7 * 64)
+
+/*
+ * The messages (see ipc/msg.h): MM_x sends struct mm_x_req and is
+ * answered with struct mm_x_rep.  Addresses and lengths are in bytes;
+ * prot, flags and advice take Linux's values (sys/mman.h).
+ */
+struct mm_mmap_req {
+	uint64_t addr;		/* a hint, or the place with MAP_FIXED */
+	uint64_t len;
+	uint64_t prot;
+	uint64_t flags;
+	int64_t fd;
+	uint64_t off;
+};
+struct mm_mmap_rep { int64_t status; uint64_t addr; };
+
+struct mm_munmap_req { uint64_t addr, len; };
+struct mm_munmap_rep { int64_t status; };
+
+struct mm_mprotect_req { uint64_t addr, len, prot; };
+struct mm_mprotect_rep { int64_t status; };
+
+struct mm_brk_req { uint64_t addr; };		/* 0: only ask */
+struct mm_brk_rep { int64_t status; uint64_t brk; };	/* the break now */
+
+struct mm_madvise_req { uint64_t addr, len, advice; };
+struct mm_madvise_rep { int64_t status; };
+
+struct mm_mincore_req { uint64_t addr, npages; };	/* <= MM_MINCORE_MAX */
+struct mm_mincore_rep {
+	int64_t status;
+	uint64_t present[MM_MINCORE_MAX / 64];	/* bit i: page i is resident */
+};
+
+struct mm_msync_req { uint64_t addr, len, flags; };
+struct mm_msync_rep { int64_t status; };
+
+struct mm_info_req { uint64_t kind; };			/* MM_INFO_* */
+struct mm_info_rep { int64_t status; uint64_t len; };	/* text: buffer */
+
+/* MM_CHECK has no request words. */
+struct mm_check_rep { int64_t status; };
+
+/* MM_SPAWN: the buffer holds "prog\0arg\0...\0\0env\0...\0". */
+struct mm_spawn_req { uint64_t pid; };
+struct mm_spawn_rep {		/* with two handles, in as and ep */
+	int64_t status;
+	uint64_t as;		/* the new AS: may only create tasks */
+	uint64_t ep;		/* a client handle to the pager, for it */
+	uint64_t ctx;		/* its memory context id */
+	uint64_t entry;		/* where its first thread starts */
+	uint64_t sp;		/* and its stack pointer */
+};
+
+struct mm_fork_req { uint64_t parent_ctx, child_pid; };
+/* MM_FORK answers with struct mm_spawn_rep; entry and sp are 0. */
+
+struct mm_exit_req { uint64_t ctx; };
+struct mm_exit_rep { int64_t status; };
+
+struct mm_set_oom_adj_req { uint64_t ctx; int64_t value; };
+struct mm_set_oom_adj_rep { int64_t status; };
+
+IPC_MSG_ASSERT(struct mm_mmap_req);
+IPC_MSG_ASSERT(struct mm_mmap_rep);
+IPC_MSG_ASSERT(struct mm_munmap_req);
+IPC_MSG_ASSERT(struct mm_munmap_rep);
+IPC_MSG_ASSERT(struct mm_mprotect_req);
+IPC_MSG_ASSERT(struct mm_mprotect_rep);
+IPC_MSG_ASSERT(struct mm_brk_req);
+IPC_MSG_ASSERT(struct mm_brk_rep);
+IPC_MSG_ASSERT(struct mm_madvise_req);
+IPC_MSG_ASSERT(struct mm_madvise_rep);
+IPC_MSG_ASSERT(struct mm_mincore_req);
+IPC_MSG_ASSERT(struct mm_mincore_rep);
+IPC_MSG_ASSERT(struct mm_msync_req);
+IPC_MSG_ASSERT(struct mm_msync_rep);
+IPC_MSG_ASSERT(struct mm_info_req);
+IPC_MSG_ASSERT(struct mm_info_rep);
+IPC_MSG_ASSERT(struct mm_check_rep);
+IPC_MSG_ASSERT(struct mm_spawn_req);
+IPC_MSG_ASSERT(struct mm_spawn_rep);
+IPC_MSG_ASSERT(struct mm_fork_req);
+IPC_MSG_ASSERT(struct mm_exit_req);
+IPC_MSG_ASSERT(struct mm_exit_rep);
+IPC_MSG_ASSERT(struct mm_set_oom_adj_req);
+IPC_MSG_ASSERT(struct mm_set_oom_adj_rep);
+_Static_assert(__builtin_offsetof(struct mm_spawn_rep, as) ==
+	       IPC_HANDLE_WORD * 8 &&
+	       __builtin_offsetof(struct mm_spawn_rep, ep) ==
+	       (IPC_HANDLE_WORD + 1) * 8, "MM_SPAWN's handle words");
+
+/*
+ * Client stubs (lib/ipc/mm_client.c), on a handle h to the pager: send
+ * the request, fill *rp from the reply, and return the reply's status
+ * (or the call's own error).  A reply that is only a status has no rp.
+ * *rtag, where asked for, gets the reply's tag: its buffer length (the
+ * bytes that landed in the caller's receive buffer) and handle count.
+ */
+long mm_req_mmap(uint64_t h, const struct mm_mmap_req *rq,
+		 struct mm_mmap_rep *rp);
+long mm_req_munmap(uint64_t h, const struct mm_munmap_req *rq);
+long mm_req_mprotect(uint64_t h, const struct mm_mprotect_req *rq);
+long mm_req_brk(uint64_t h, const struct mm_brk_req *rq,
+		struct mm_brk_rep *rp);
+long mm_req_madvise(uint64_t h, const struct mm_madvise_req *rq);
+long mm_req_mincore(uint64_t h, const struct mm_mincore_req *rq,
+		    struct mm_mincore_rep *rp);
+long mm_req_msync(uint64_t h, const struct mm_msync_req *rq);
+long mm_req_info(uint64_t h, const struct mm_info_req *rq,
+		 struct mm_info_rep *rp, uint64_t *rtag);
+long mm_req_check(uint64_t h);
+long mm_req_spawn(uint64_t h, const struct mm_spawn_req *rq,
+		  const void *args, unsigned len, struct mm_spawn_rep *rp,
+		  uint64_t *rtag);
+long mm_req_fork(uint64_t h, const struct mm_fork_req *rq,
+		 struct mm_spawn_rep *rp, uint64_t *rtag);
+long mm_req_exit(uint64_t h, const struct mm_exit_req *rq);
+long mm_req_set_oom_adj(uint64_t h, const struct mm_set_oom_adj_req *rq);
+
+/*
+ * DMA memory: physically contiguous frames below 4 GiB, mapped read-write
+ * into the caller's space in a VMA of their own that is never swapped or
+ * copied on write (fork shares it).  The reply carries a region handle: an
+ * endpoint to mm badged MM_BADGE_DMA | region, on which mm answers only
+ * MM_DMA_PIN and MM_DMA_UNPIN.  Holding it proves the right to have a
+ * device read and write that region, so a client passes it to a driver
+ * (BLK_OPEN), and the driver pins the region: a pinned region's frames stay
+ * allocated, even after MM_DMA_FREE or the owner's exit, until the last
+ * MM_DMA_UNPIN.
+ */
+#define MM_BADGE_DMA		(1ull << 62)
+#define MM_DMA_MAX_PAGES	1024	/* one region: 4 MiB */
+#define MM_DMA_CTX_PAGES	4096	/* all regions of one context */
 
 #endif

@@ -16,6 +16,7 @@
 #ifndef IPC_PAGER_H
 #define IPC_PAGER_H
 
+#include <ipc/msg.h>
 #include <ipc/sys.h>
 
 enum pager_label {
@@ -26,16 +27,16 @@ enum pager_label {
 	PAGER_LABEL_COUNT
 };
 
-/* PAGER_FAULT words */
-enum {
-	PF_W_ADDR,		/* faulting address */
-	PF_W_ACCESS,		/* PF_ACC_* */
-	PF_W_IP,		/* user instruction pointer */
-	PF_W_TID,		/* kernel thread id */
-	PF_W_LABEL,		/* label the pager gave the AS at creation */
-	PF_W_PTPOOL,		/* free frames left in the pager's PT pool */
-	PF_NWORDS
+/* PAGER_FAULT (kernel -> pager); the answer is PAGER_RESUME or PAGER_FAIL. */
+struct pager_fault_req {
+	uint64_t addr;		/* faulting address */
+	uint64_t access;	/* PF_ACC_* */
+	uint64_t ip;		/* user instruction pointer */
+	uint64_t tid;		/* kernel thread id */
+	uint64_t label;		/* label the pager gave the AS at creation */
+	uint64_t ptpool;	/* free frames left in the pager's PT pool */
 };
+IPC_MSG_ASSERT(struct pager_fault_req);
 #define PF_ACC_READ	0x01
 #define PF_ACC_WRITE	0x02
 #define PF_ACC_EXEC	0x04
@@ -43,21 +44,43 @@ enum {
 #define PF_ACC_KERNEL	0x10	/* the kernel touched it for a syscall:
 				 * PAGER_FAIL turns into -EFAULT, not a signal */
 
-/* PAGER_RESUME: words 2i, 2i+1 = struct as_map_op for mapping i. */
+/*
+ * PAGER_RESUME (pager -> kernel): n mappings, maps[0..n-1], in 2n words.
+ * The top bits of the frame word may repeat the mapping: the same
+ * frame over PAGER_MAP_REPEAT(pfn word) consecutive pages (0 means 1, at
+ * most PAGER_MAP_REPEAT_MAX) - for mapping the zero page around a fault.
+ */
 #define PAGER_REPLY_MAPS	(IPC_WORDS / 2)
-/* PAGER_FAIL: word 0 = signal number (SIGSEGV, SIGBUS). */
+#define PAGER_MAP_REPEAT_SHIFT	52
+#define PAGER_MAP_REPEAT(w)	((unsigned)((w) >> PAGER_MAP_REPEAT_SHIFT))
+#define PAGER_MAP_PFN(w)	((w) & ((1ull << PAGER_MAP_REPEAT_SHIFT) - 1))
+#define PAGER_MAP_REPEAT_MAX	64
 
-/* EXC_FAULT words (kernel -> supervisor); the badge is the supervisor
- * handle's badge given at SYS_TASK_CREATE. */
-enum {
-	EXC_W_SIGNAL,		/* SIGSEGV, SIGILL, SIGFPE, SIGBUS, ... */
-	EXC_W_VECTOR,		/* CPU exception vector, or EXC_VEC_PAGER */
-	EXC_W_ERROR,		/* CPU error code */
-	EXC_W_ADDR,		/* CR2 for page faults */
-	EXC_W_IP,
-	EXC_W_TID,
-	EXC_NWORDS
+struct pager_resume_rep {
+	struct as_map_op maps[PAGER_REPLY_MAPS];	/* the first n */
 };
+IPC_MSG_ASSERT(struct pager_resume_rep);
+/* The word count of a PAGER_RESUME carrying n mappings. */
+#define PAGER_RESUME_NWORDS(n)	((n) * IPC_MSG_NWORDS(struct as_map_op))
+
+/* PAGER_FAIL (pager -> kernel) */
+struct pager_fail_rep {
+	uint64_t signal;	/* SIGSEGV or SIGBUS */
+};
+IPC_MSG_ASSERT(struct pager_fail_rep);
+
+/* EXC_FAULT (kernel -> supervisor); the badge is the supervisor handle's
+ * badge given at SYS_TASK_CREATE.  No reply: the supervisor kills the
+ * task (the thread stays blocked until then). */
+struct exc_fault_req {
+	uint64_t signal;	/* SIGSEGV, SIGILL, SIGFPE, SIGBUS, ... */
+	uint64_t vector;	/* CPU exception vector, or EXC_VEC_PAGER */
+	uint64_t error;		/* CPU error code */
+	uint64_t addr;		/* CR2 for page faults */
+	uint64_t ip;
+	uint64_t tid;
+};
+IPC_MSG_ASSERT(struct exc_fault_req);
 #define EXC_VEC_PAGER	0x100	/* the pager refused the fault */
 #define EXC_VEC_NOPAGER	0x101	/* the thread has no pager */
 #define EXC_VEC_BADREPLY 0x102	/* the pager's reply was invalid */

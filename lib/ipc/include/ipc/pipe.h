@@ -22,6 +22,7 @@
 #ifndef IPC_PIPE_H
 #define IPC_PIPE_H
 
+#include <ipc/msg.h>
 #include <ipc/sys.h>
 
 enum pipe_label {
@@ -47,5 +48,56 @@ enum pipe_label {
 
 _Static_assert(PIPE_ATOMIC_MAX == IPC_BUF_MAX,
 	       "a PIPE_WRITE carries one atomic write");
+
+/*
+ * The messages (see ipc/msg.h): PIPE_x sends struct pipe_x_req and is
+ * answered with struct pipe_x_rep.  `end` is an end id.
+ */
+/* PIPE_CREATE has no request words. */
+struct pipe_create_rep { int64_t status; uint64_t rd, wr; };	/* ends */
+
+struct pipe_read_req { uint64_t end, max, flags; };	/* PIPE_NONBLOCK */
+struct pipe_read_rep { int64_t status; uint64_t n; };	/* 0: end of file */
+
+struct pipe_write_req { uint64_t end, flags; };	/* bytes: the buffer */
+struct pipe_write_rep { int64_t status; uint64_t n; };
+
+struct pipe_close_req { uint64_t end; };
+struct pipe_close_rep { int64_t status; };
+
+struct pipe_dup_req { uint64_t end; };
+struct pipe_dup_rep { int64_t status; };
+
+struct pipe_stat_req { uint64_t end; };
+struct pipe_stat_rep { int64_t status; uint64_t ino, count; };
+
+IPC_MSG_ASSERT(struct pipe_create_rep);
+IPC_MSG_ASSERT(struct pipe_read_req);
+IPC_MSG_ASSERT(struct pipe_read_rep);
+IPC_MSG_ASSERT(struct pipe_write_req);
+IPC_MSG_ASSERT(struct pipe_write_rep);
+IPC_MSG_ASSERT(struct pipe_close_req);
+IPC_MSG_ASSERT(struct pipe_close_rep);
+IPC_MSG_ASSERT(struct pipe_dup_req);
+IPC_MSG_ASSERT(struct pipe_dup_rep);
+IPC_MSG_ASSERT(struct pipe_stat_req);
+IPC_MSG_ASSERT(struct pipe_stat_rep);
+
+/*
+ * Client stubs (lib/ipc/pipe_client.c), on a handle h to the process
+ * server: send the request, fill *rp from the reply, and return the
+ * reply's status (or the call's own error).  A reply that is only a
+ * status has no rp.  PIPE_READ's bytes land in the caller's receive
+ * buffer; *rtag gets the reply's tag (their length, IPC_TAG_TRUNC).
+ */
+long pipe_req_create(uint64_t h, struct pipe_create_rep *rp);
+long pipe_req_read(uint64_t h, const struct pipe_read_req *rq,
+		   struct pipe_read_rep *rp, uint64_t *rtag);
+long pipe_req_write(uint64_t h, const struct pipe_write_req *rq,
+		    const void *buf, unsigned len, struct pipe_write_rep *rp);
+long pipe_req_close(uint64_t h, const struct pipe_close_req *rq);
+long pipe_req_dup(uint64_t h, const struct pipe_dup_req *rq);
+long pipe_req_stat(uint64_t h, const struct pipe_stat_req *rq,
+		   struct pipe_stat_rep *rp);
 
 #endif

@@ -47,6 +47,19 @@ static inline void ipc_reply_set(struct ipc_msg *m, long status,
 	m->buf = (void *)0;
 }
 
+/* Fill m with a reply struct of a protocol header (status first). */
+static inline void ipc_reply_put(struct ipc_msg *m, const void *rp,
+				 unsigned nwords)
+{
+	const uint64_t *w = rp;
+
+	m->tag = IPC_TAG(0, nwords);
+	for (unsigned i = 0; i < nwords; i++)
+		m->w[i] = w[i];
+	m->buf = (void *)0;
+}
+#define IPC_REPLY_PUT(m, rp)	ipc_reply_put((m), (rp), IPC_MSG_NWORDS(*(rp)))
+
 __attribute__((noreturn)) void ipc_serve(struct ipc_server *s);
 int ipc_dispatch(struct ipc_server *s, struct ipc_msg *m);
 void ipc_drop_handles(struct ipc_msg *m);

@@ -69,13 +69,20 @@ enum sys_nr {
 	SYS_SLEEP,		/* (ns) */
 	SYS_CLOCK,		/* () -> monotonic ns since boot */
 	/* devices: only with the matching handle */
-	SYS_IRQ_BIND,		/* (irq_h, notif_h, bit) */
-	SYS_IRQ_ACK,		/* (irq_h) */
-	SYS_IOPORT,		/* (io_h, port, width | dir, value) */
+	SYS_IRQ_BIND,		/* (irq_h, notif_h, bit): the line's IRQs
+				 * signal bit; masked until SYS_IRQ_ACK */
+	SYS_IRQ_ACK,		/* (irq_h): unmask the line again */
+	SYS_IOPORT,		/* (io_h, port, width | dir, value): port
+				 * inside the handle's range -> value read */
 	/* system */
 	SYS_HALT,		/* (code): exit QEMU; needs a SYS handle */
 	SYS_DEBUG_PANIC,	/* (): debug builds only; panics the kernel */
 	SYS_BOOTINFO,		/* (buf, len): copy of struct bootinfo */
+	/* device grants: only with the SYS handle */
+	SYS_IOPORT_GRANT,	/* (sys_h, base, len) -> HT_IOPORT handle */
+	SYS_IRQ_GRANT,		/* (sys_h, irq) -> HT_IRQ handle */
+	SYS_PCI_CONFIG,		/* (sys_h, bdf, offset, width | dir, value)
+				 * -> value read (configuration mechanism 1) */
 	SYS_COUNT
 };
 
@@ -136,8 +143,12 @@ struct as_map_op {
 #define AS_HARVEST_DIRTY	0x2
 #define AS_HARVEST_PRESENT	0x4
 
-/* SYS_IOPORT width/direction */
+/* SYS_IOPORT / SYS_PCI_CONFIG width (1, 2, 4) | direction.  SYS_HANDLE_INFO
+ * reports an HT_IOPORT handle's range as its badge (base | len << 16) and an
+ * HT_IRQ handle's line as its badge. */
 #define IOPORT_OUT	0x100
+#define IOPORT_INFO_BASE(badge)	((uint16_t)(badge))
+#define IOPORT_INFO_LEN(badge)	((uint32_t)((badge) >> 16))
 
 /* Halt codes written to QEMU's isa-debug-exit (QEMU exits 2*code+1). */
 #define HALT_OK		0

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <ipc/msg.h>
 #include <ipc/sys.h>
 
 struct ipc_msg {
@@ -16,6 +17,15 @@ struct ipc_msg {
 	uint64_t badge;			/* out: sender's badge */
 	const void *buf;		/* in: buffer, length in the tag */
 };
+
+/*
+ * m's words as a request or reply struct of a protocol header (see
+ * ipc/msg.h).  Request and reply share the words: a handler copies the
+ * request out (`struct x_req rq = *IPC_REQ(m, struct x_req);`) before
+ * it writes the reply.
+ */
+#define IPC_REQ(m, type)	IPC_MSG_CAST((m)->w, type)
+#define IPC_REP(m, type)	IPC_MSG_CAST((m)->w, type)
 
 #define SYSCALL_CLOBBERS "rcx", "r11", "memory"
 
@@ -133,6 +143,25 @@ static inline long ipc_request(uint64_t h, unsigned label, unsigned nwords,
 	m->buf = buf;
 	err = ipc_call(h, m);
 	return err ? err : IPC_REPLY_STATUS(m);
+}
+
+/*
+ * A typed request, for the client stubs beside each protocol header
+ * (lib/ipc/mm_client.c, ...): the words of the request struct at rq
+ * (rq_size bytes; NULL and 0 for a message without words), and buflen
+ * bytes at buf.  The reply replaces m (IPC_REP gives its struct).
+ */
+static inline long ipc_request_struct(uint64_t h, unsigned label,
+				      struct ipc_msg *m, const void *rq,
+				      size_t rq_size, const void *buf,
+				      unsigned buflen)
+{
+	const uint64_t *w = rq;
+	unsigned nwords = (unsigned)(rq_size / 8);
+
+	for (unsigned i = 0; i < IPC_WORDS; i++)
+		m->w[i] = i < nwords ? w[i] : 0;
+	return ipc_request(h, label, nwords, m, buf, buflen);
 }
 
 #endif
