@@ -185,9 +185,15 @@ int as_map_large(struct as *a, vaddr_t va, paddr_t pa, unsigned prot)
 	return arch_pt_map_large_kernel(a->root, va, pa, prot, pool_take, a);
 }
 
-int as_unmap(struct as *a, vaddr_t va, uint64_t npages)
+/*
+ * Apply fn to every present PTE of [va, va + npages pages), then flush the
+ * TLB: page by page up to FLUSH_ALL_THRESHOLD pages, the whole space past
+ * it.
+ */
+static int range_update(struct as *a, vaddr_t va, uint64_t npages,
+			pte_t (*fn)(pte_t pte, unsigned arg), unsigned arg)
 {
-	uint64_t flushed = 0;
+	uint64_t changed = 0;
 
 	if (!user_range_ok(va, npages))
 		return -EINVAL;
@@ -196,11 +202,11 @@ int as_unmap(struct as *a, vaddr_t va, uint64_t npages)
 
 		if (!e || !arch_pte_present(*e))
 			continue;
-		*e = 0;
-		if (++flushed <= FLUSH_ALL_THRESHOLD)
+		*e = fn(*e, arg);
+		if (++changed <= FLUSH_ALL_THRESHOLD)
 			tlb_flush(a, va);
 	}
-	if (flushed > FLUSH_ALL_THRESHOLD) {
+	if (changed > FLUSH_ALL_THRESHOLD) {
 		if (a == active)
 			arch_tlb_flush_as(a->pcid, true);
 		else
@@ -209,29 +215,28 @@ int as_unmap(struct as *a, vaddr_t va, uint64_t npages)
 	return 0;
 }
 
+static pte_t pte_clear(pte_t pte, unsigned arg)
+{
+	(void)pte;
+	(void)arg;
+	return 0;
+}
+
+static pte_t pte_reprotect(pte_t pte, unsigned prot)
+{
+	return arch_pte_set_prot(pte, prot);
+}
+
+int as_unmap(struct as *a, vaddr_t va, uint64_t npages)
+{
+	return range_update(a, va, npages, pte_clear, 0);
+}
+
 int as_protect(struct as *a, vaddr_t va, uint64_t npages, unsigned prot)
 {
-	uint64_t flushed = 0;
-
-	if (!user_range_ok(va, npages) || !(prot & AS_PROT_READ) ||
-	    (prot & ~AS_PROT_MASK))
+	if (!(prot & AS_PROT_READ) || (prot & ~AS_PROT_MASK))
 		return -EINVAL;
-	for (uint64_t i = 0; i < npages; i++, va += PAGE_SIZE) {
-		pte_t *e = arch_pt_lookup(a->root, va);
-
-		if (!e || !arch_pte_present(*e))
-			continue;
-		*e = arch_pte_set_prot(*e, prot);
-		if (++flushed <= FLUSH_ALL_THRESHOLD)
-			tlb_flush(a, va);
-	}
-	if (flushed > FLUSH_ALL_THRESHOLD) {
-		if (a == active)
-			arch_tlb_flush_as(a->pcid, true);
-		else
-			a->tlb_stale = true;
-	}
-	return 0;
+	return range_update(a, va, npages, pte_reprotect, prot);
 }
 
 /* Read and clear the accessed and dirty bits of one page. */

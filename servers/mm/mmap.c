@@ -355,11 +355,6 @@ out:
 	return IPC_REPLY;
 }
 
-static void zap_entry(vaddr_t va, uint64_t *e, void *arg)
-{
-	pme_drop(arg, va, e);
-}
-
 static int h_madvise(struct ipc_msg *m, void *unused)
 {
 	const struct mm_madvise_req rq = *IPC_REQ(m, struct mm_madvise_req);
@@ -379,11 +374,8 @@ static int h_madvise(struct ipc_msg *m, void *unused)
 		err = -EINVAL;
 	else if (!range_mapped(c, start, end))
 		err = -ENOMEM;
-	else if (rq.advice == MADV_DONTNEED) {
-		err = (int)sys3(SYS_AS_UNMAP, c->as, start,
-				(end - start) >> PAGE_SHIFT);
-		pagemap_for_range(&c->pm, start, end, zap_entry, c);
-	}
+	else if (rq.advice == MADV_DONTNEED)
+		err = ctx_unmap_range(c, start, end);	/* refault: zero */
 	ipc_reply_set(m, err, 0);
 	return IPC_REPLY;
 }
