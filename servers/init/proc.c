@@ -580,12 +580,15 @@ static bool name_of(const struct ipc_msg *m, char *out)
 static int h_register(struct ipc_msg *m, void *unused)
 {
 	char name[PROC_NAME_MAX];
-	uint64_t h = IPC_REQ(m, struct proc_register_req)->handle;
+	/* Word 1 is a handle of ours only if the kernel put one there: a
+	 * message without one must not make us close a slot it names. */
+	uint64_t h = IPC_TAG_NHANDLES(m->tag) == 1 ?
+		     IPC_REQ(m, struct proc_register_req)->handle : 0;
 	long mine = -1;
 	int slot = -1, err = 0;
 
 	(void)unused;
-	if (IPC_TAG_NHANDLES(m->tag) != 1 || h == 0 || !name_of(m, name))
+	if (h == 0 || !name_of(m, name))
 		err = -EINVAL;
 	for (int i = 0; !err && i < NAMES_MAX; i++) {
 		if (names[i].handle && !strcmp(names[i].name, name))

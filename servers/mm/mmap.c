@@ -447,18 +447,27 @@ static int h_info(struct ipc_msg *m, void *unused)
 	return IPC_REPLY;
 }
 
+/* Run every validator; say on the console which one failed. */
 static int h_check(struct ipc_msg *m, void *unused)
 {
-	int err = buddy_check() || slab_check_all() || rmap_check() ? -EIO : 0;
+	const char *what = NULL;
 
 	(void)unused;
-	for (unsigned id = 0; !err && id < MM_MAX_CTX; id++) {
+	if (buddy_check())
+		what = "buddy";
+	else if (slab_check_all())
+		what = "slab";
+	else if (rmap_check())
+		what = "rmap";
+	for (unsigned id = 0; !what && id < MM_MAX_CTX; id++) {
 		struct mm_ctx *c = ctx_get(id);
 
 		if (c && vma_tree_check(&c->vmas))
-			err = -EIO;
+			what = "vma tree";
 	}
-	ipc_reply_set(m, err, 0);
+	if (what)
+		mm_log("mm: check failed: %s\n", what);
+	ipc_reply_set(m, what ? -EIO : 0, 0);
 	return IPC_REPLY;
 }
 

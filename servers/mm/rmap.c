@@ -103,12 +103,20 @@ static int check_frames(void)
 		for (struct rmap_item *it = p->owner; it; it = it->next) {
 			uint64_t *e = pagemap_slot(&it->ctx->pm, it->va, false);
 
-			if (!e || !(*e & PME_PRESENT) || pme_pfn(*e) != pfn)
+			if (!e || !(*e & PME_PRESENT) || pme_pfn(*e) != pfn) {
+				mm_log("rmap_check: pfn %lu: item ctx %u va %#lx "
+				       "maps %#lx\n", (unsigned long)pfn,
+				       it->ctx->id, (unsigned long)it->va,
+				       e ? (unsigned long)*e : 0ul);
 				return -EUCLEAN;
+			}
 			n++;
 		}
-		if (n != p->mapcount)
+		if (n != p->mapcount) {
+			mm_log("rmap_check: pfn %lu: %d items, mapcount %d\n",
+			       (unsigned long)pfn, n, p->mapcount);
 			return -EUCLEAN;
+		}
 	}
 	return 0;
 }

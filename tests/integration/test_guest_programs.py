@@ -77,6 +77,20 @@ def test_syscall_fuzz(guest):
     assert guest.alive()
 
 
+@pytest.mark.parametrize("case", ["ipc.msgfuzz_replies", "ipc.msgfuzz_servers_alive"])
+def test_message_fuzz(guest, case):
+    out, res = _results(guest, "msgfuzz")
+    assert case in res, out
+    assert res[case] is None, res[case]
+
+
+def test_servers_consistent_after_message_fuzz(guest):
+    _results(guest, "msgfuzz")
+    assert "mmcheck: ok" in guest.run("mmcheck")
+    assert "init" in guest.run("ps")
+    assert guest.alive()
+
+
 def test_no_failures_anywhere(guest):
     for prog in ("ipctest", "isolation", "sysfuzz", "proctest"):
         out, res = _results(guest, prog)
