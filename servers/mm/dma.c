@@ -176,10 +176,9 @@ static void region_populate(struct mm_ctx *c, struct vma *v)
 		unsigned prot;
 		uint64_t *e;
 
-		if (fault_fill(c, v, va, true, &prot))
+		if (fault_fill(c, v, va, true, &prot, &e))
 			return;
 		pt_pool_ensure(-1);
-		e = pagemap_slot(&c->pm, va, false);
 		if (ctx_map_now(c, va, *e, prot) == 0)
 			*e |= PME_MAPPED;
 	}

@@ -146,7 +146,7 @@ unsigned vma_prot(const struct vma *v);
 /* pagefault.c */
 void fault_handle(struct ipc_msg *m);
 int fault_fill(struct mm_ctx *c, struct vma *v, vaddr_t va, bool write,
-	       unsigned *prot);
+	       unsigned *prot, uint64_t **ep);
 
 /* anon.c: the zero page and copy-on-write */
 void zero_page_init(void);

@@ -160,13 +160,13 @@ static void populate(struct mm_ctx *c, struct vma *v, vaddr_t start,
 {
 	for (vaddr_t va = start; va < end; va += PAGE_SIZE) {
 		unsigned prot;
+		uint64_t *e;
 
-		if (fault_fill(c, v, va, v->flags & VMA_WRITE, &prot))
+		if (fault_fill(c, v, va, v->flags & VMA_WRITE, &prot, &e))
 			return;
 		pt_pool_ensure(-1);
-		if (ctx_map_now(c, va, *pagemap_slot(&c->pm, va, false), prot)
-		    == 0)
-			*pagemap_slot(&c->pm, va, false) |= PME_MAPPED;
+		if (ctx_map_now(c, va, *e, prot) == 0)
+			*e |= PME_MAPPED;
 	}
 }
 

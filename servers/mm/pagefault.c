@@ -108,16 +108,18 @@ static void reply_fail(struct ipc_msg *m, int sig)
 
 /*
  * Bring the entry for va up to date for an access (write or not), as a
- * fault would; *prot gets the protection to map it with.
+ * fault would; *prot gets the protection to map it with and *ep the entry,
+ * so that callers need not walk the page map again.
  */
 int fault_fill(struct mm_ctx *c, struct vma *v, vaddr_t va, bool write,
-	       unsigned *prot)
+	       unsigned *prot, uint64_t **ep)
 {
 	uint64_t *e = pagemap_slot(&c->pm, va, true);
 	int err;
 
 	if (!e)
 		return -ENOMEM;
+	*ep = e;
 	if (!(*e & PME_PRESENT))
 		err = fill(c, v, va, e, write);
 	else
@@ -178,9 +180,8 @@ void fault_handle(struct ipc_msg *m)
 	if (!c || !(v = vma_find(&c->vmas, addr)) || addr < v->start ||
 	    !access_ok(v, acc))
 		goto segv;
-	if (fault_fill(c, v, va, write, &prot))
+	if (fault_fill(c, v, va, write, &prot, &e))
 		goto segv;
-	e = pagemap_slot(&c->pm, va, false);
 	*e |= PME_MAPPED;
 	rp->maps[0] = (struct as_map_op){ .va = va | prot, .pfn = pme_pfn(*e) };
 	m->tag = IPC_TAG(PAGER_RESUME, PAGER_RESUME_NWORDS(1 +
