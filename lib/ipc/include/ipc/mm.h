@@ -39,6 +39,14 @@ enum mm_label {
 	MM_DMA_FREE,		/* va of a region: unmap it */
 	MM_DMA_PIN,		/* on a region handle -> w1 phys, w2 npages */
 	MM_DMA_UNPIN,		/* on a region handle: undo one pin */
+	/* memory pressure (issue 4) */
+	MM_MLOCKALL,		/* flags (MCL_*): populate and never reclaim */
+	MM_SWAP_OFFER,		/* from blk: w1 a session covering all RAM */
+	MM_OOM_NOTIFY,		/* from proc: w1 notification for OOM kills */
+	MM_OOM_VICTIMS,		/* from proc -> pids killed since last asked */
+	MM_KSWAPD,		/* from mm's own kswapd thread: one batch */
+	/* side-by-side pagers (issue 6) */
+	MM_FRAMES_GRANT,	/* from proc: give frames to another pager */
 	MM_LABEL_END
 };
 #define MM_LABEL_COUNT	(MM_LABEL_END - MM_MMAP)
