@@ -12,7 +12,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_BUILD = os.path.join(ROOT, "build")
+# PAGERK_BUILD picks another build directory (parallel work trees of a build).
+DEFAULT_BUILD = os.environ.get("PAGERK_BUILD") or os.path.join(ROOT, "build")
 CROSS = os.path.join(ROOT, "cross", "x86_64-pagerk.ini")
 
 # QEMU exit statuses (isa-debug-exit: 2 * code + 1) and what they mean.
