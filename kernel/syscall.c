@@ -496,6 +496,40 @@ static long sys_as_harvest(struct thread *self, struct regs *r)
 	return err ? -EFAULT : 0;
 }
 
+static long sys_as_harvestv(struct thread *self, struct regs *r)
+{
+	struct as_harvest_op ops[AS_HARVESTV_MAX];
+	struct as *as[AS_HARVESTV_MAX];
+	uint64_t n = ARG(1);
+	vaddr_t bad;
+	int err;
+
+	if (n > AS_HARVESTV_MAX)
+		return -EINVAL;
+	err = copy_from_user(self, ops, ARG(0), n * sizeof(ops[0]), &bad);
+	if (err)
+		return ucopy_result(self, err, bad, false);
+	for (uint64_t i = 0; i < n; i++) {
+		as[i] = as_arg(self, ops[i].as, AS_R_MAP);
+		if (!as[i])
+			return -EBADF;
+		if (ops[i].va & (PAGE_SIZE - 1) || ops[i].va >= USER_TOP)
+			return -EINVAL;
+	}
+	/* Fault the results in first: a restart must not lose cleared bits. */
+	err = user_buf_ready(self, ARG(0), n * sizeof(ops[0]), true);
+	if (err)
+		return err == -EAGAIN ? NORET : err;
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t bits;
+
+		as_harvest_one(as[i], ops[i].va, &bits);
+		ops[i].va |= bits;
+	}
+	err = copy_to_user(self, ARG(0), ops, n * sizeof(ops[0]), &bad);
+	return err ? ucopy_result(self, err, bad, true) : 0;
+}
+
 static long sys_as_query(struct thread *self, struct regs *r)
 {
 	struct as *a = as_arg(self, ARG(0), AS_R_MAP);
@@ -919,6 +953,7 @@ static const sys_fn sys_table[SYS_COUNT] = {
 	[SYS_AS_UNMAP] = sys_as_unmap,
 	[SYS_AS_PROTECT] = sys_as_protect,
 	[SYS_AS_HARVEST] = sys_as_harvest,
+	[SYS_AS_HARVESTV] = sys_as_harvestv,
 	[SYS_AS_QUERY] = sys_as_query,
 	[SYS_PT_DONATE] = sys_pt_donate,
 	[SYS_PT_RECLAIM] = sys_pt_reclaim,

@@ -32,6 +32,12 @@ struct vring_used_elem {
 	uint32_t len;
 };
 
+/* One piece of a request's data: device bytes at physical pa. */
+struct blk_seg {
+	uint64_t pa;
+	uint32_t len;
+};
+
 /* A request in flight: descriptors 3*i .. 3*i+2 belong to slot i. */
 struct blk_slot {
 	bool busy;
@@ -49,6 +55,7 @@ struct blk_disk {
 	unsigned flags;			/* BLK_F_* */
 	/* the virtqueue, in DMA memory: va for us, pa for the device */
 	uint16_t qsize, nslots;
+	bool indirect;			/* VIRTIO_RING_F_INDIRECT_DESC */
 	volatile struct vring_desc *desc;
 	volatile uint16_t *avail;	/* flags, idx, ring[qsize], event */
 	volatile uint16_t *used;	/* flags, idx, then elements */
@@ -69,7 +76,7 @@ extern uint64_t blk_notif;		/* IRQs and the timeout timer */
 int disk_attach(uint64_t io_h, uint64_t irq_h, uint64_t notif_h);
 int disk_slot_get(struct blk_disk *d);
 void disk_submit(struct blk_disk *d, int slot, unsigned type,
-		 uint64_t sector, uint32_t bytes, uint64_t pa);
+		 uint64_t sector, const struct blk_seg *seg, unsigned nseg);
 void disk_irq(unsigned irq);
 void disk_timeouts(uint64_t now);
 void disk_timer_arm(void);

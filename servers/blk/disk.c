@@ -6,9 +6,12 @@
  * vring (descriptor table, available ring, then the used ring at the next
  * 4 KiB boundary, as the legacy interface requires), then at the next page
  * a 16-byte request header per slot followed by a status byte per slot.
- * Slot i always uses descriptors 3i (header), 3i+1 (data) and 3i+2
- * (status), so a completion's descriptor id names its slot and no
- * descriptor free list is needed.
+ * With indirect descriptors (VIRTIO_RING_F_INDIRECT_DESC, which QEMU
+ * offers), slot i owns ring descriptor i, pointing at its own table of
+ * header, up to BLK_SG_MAX data pieces and status, laid after the status
+ * bytes; without them, slot i owns descriptors 3i, 3i+1 and 3i+2 and a
+ * request has one data piece.  Either way a completion's descriptor id
+ * names its slot and no descriptor free list is needed.
  *
  * Interrupts: the line is edge-triggered at the IOAPIC and the kernel masks
  * it until SYS_IRQ_ACK, and an edge that arrives while masked is lost.  So
@@ -42,12 +45,15 @@
 
 #define VIRTIO_BLK_F_RO		(1u << 5)
 #define VIRTIO_BLK_F_FLUSH	(1u << 9)
+#define VIRTIO_RING_F_INDIRECT	(1u << 28)
 
 #define VIRTIO_BLK_S_OK		0
 #define VIRTIO_BLK_S_UNSUPP	2
 
 #define VRING_DESC_F_NEXT	1
 #define VRING_DESC_F_WRITE	2
+#define VRING_DESC_F_INDIRECT	4
+#define ITAB_DESCS		(BLK_SG_MAX + 2)
 #define VRING_ALIGN		4096
 #define QSIZE_MAX		1024
 #define HDR_SIZE		16
@@ -100,7 +106,14 @@ static volatile uint8_t *status_byte(const struct blk_disk *d, int slot)
 	return d->hdrs + d->nslots * HDR_SIZE + slot;
 }
 
-/* Lay the vring and the headers over fresh DMA memory; 0 or -errno. */
+/* Byte offset of slot's indirect table from the headers. */
+static uint64_t itab_off(const struct blk_disk *d, int slot)
+{
+	return ALIGN_UP((uint64_t)d->nslots * (HDR_SIZE + 1), 16) +
+	       (uint64_t)slot * ITAB_DESCS * sizeof(struct vring_desc);
+}
+
+/* Lay the vring, headers and tables over fresh DMA memory; 0 or -errno. */
 static int queue_setup(struct blk_disk *d)
 {
 	uint64_t used_off, hdr_off, bytes;
@@ -112,12 +125,14 @@ static int queue_setup(struct blk_disk *d)
 	if (d->qsize < 3 || d->qsize > QSIZE_MAX ||
 	    (d->qsize & (d->qsize - 1)))
 		return -ENODEV;
-	d->nslots = (uint16_t)(d->qsize / 3 < BLK_SLOTS ? d->qsize / 3 :
-			       BLK_SLOTS);
+	d->nslots = (uint16_t)(d->indirect ? d->qsize : d->qsize / 3);
+	if (d->nslots > BLK_SLOTS)
+		d->nslots = BLK_SLOTS;
 	used_off = ALIGN_UP(16ull * d->qsize + 6 + 2ull * d->qsize,
 			    VRING_ALIGN);
 	hdr_off = ALIGN_UP(used_off + 6 + 8ull * d->qsize, VRING_ALIGN);
-	bytes = hdr_off + (uint64_t)d->nslots * (HDR_SIZE + 1);
+	bytes = hdr_off + (d->indirect ? itab_off(d, d->nslots) :
+			   (uint64_t)d->nslots * (HDR_SIZE + 1));
 	m.w[0] = ALIGN_UP(bytes, 4096) / 4096;
 	err = ipc_request(H_MM, MM_DMA_ALLOC, 2, &m, NULL, 0);
 	if (err)
@@ -147,8 +162,9 @@ static int device_init(struct blk_disk *d)
 	io_out(d, VIO_STATUS, 1, VIO_S_ACKNOWLEDGE);
 	io_out(d, VIO_STATUS, 1, VIO_S_ACKNOWLEDGE | VIO_S_DRIVER);
 	host = io_in(d, VIO_HOST_FEATURES, 4);
-	io_out(d, VIO_GUEST_FEATURES, 4,
-	       host & (VIRTIO_BLK_F_RO | VIRTIO_BLK_F_FLUSH));
+	io_out(d, VIO_GUEST_FEATURES, 4, host & (VIRTIO_BLK_F_RO |
+	       VIRTIO_BLK_F_FLUSH | VIRTIO_RING_F_INDIRECT));
+	d->indirect = (host & VIRTIO_RING_F_INDIRECT) != 0;
 	d->flags = (host & VIRTIO_BLK_F_RO ? BLK_F_RO : 0) |
 		   (host & VIRTIO_BLK_F_FLUSH ? BLK_F_FLUSH : 0);
 	err = queue_setup(d);
@@ -217,29 +233,44 @@ int disk_slot_get(struct blk_disk *d)
 }
 
 /*
- * Queue one request on slot `slot`: header, data (if bytes), status.  The
- * caller has checked everything and filled the slot's reply and session.
+ * Queue one request on slot `slot`: header, the data pieces seg[0..nseg)
+ * (none for a flush; at most one without indirect descriptors), status.
+ * The caller has checked everything and filled the slot's reply and
+ * session.
  */
 void disk_submit(struct blk_disk *d, int slot, unsigned type,
-		 uint64_t sector, uint32_t bytes, uint64_t pa)
+		 uint64_t sector, const struct blk_seg *seg, unsigned nseg)
 {
 	volatile uint8_t *hdr = d->hdrs + slot * HDR_SIZE;
-	volatile struct vring_desc *ds = &d->desc[3 * slot];
-	uint16_t head = (uint16_t)(3 * slot);
+	uint16_t dflags = type == 0 ? VRING_DESC_F_WRITE : 0;
+	volatile struct vring_desc *ds;
+	uint16_t head, base;
+	unsigned n = 0;
 
 	*(volatile uint32_t *)hdr = type;
 	*(volatile uint32_t *)(hdr + 4) = 0;
 	*(volatile uint64_t *)(hdr + 8) = sector;
 	*status_byte(d, slot) = 0xff;
-	ds[0] = (struct vring_desc){ header_pa(d, slot), HDR_SIZE,
-				     VRING_DESC_F_NEXT, head + 1 };
-	ds[1] = (struct vring_desc){ pa, bytes, VRING_DESC_F_NEXT |
-				     (type == 0 ? VRING_DESC_F_WRITE : 0),
-				     head + 2 };
-	ds[2] = (struct vring_desc){
+	if (d->indirect) {
+		ds = (volatile struct vring_desc *)(d->hdrs + itab_off(d, slot));
+		base = 0;
+		head = (uint16_t)slot;
+	} else {
+		ds = &d->desc[3 * slot];
+		base = head = (uint16_t)(3 * slot);
+	}
+	ds[n] = (struct vring_desc){ header_pa(d, slot), HDR_SIZE,
+				     VRING_DESC_F_NEXT, (uint16_t)(base + 1) };
+	for (unsigned i = 0; i < nseg; i++, n++)
+		ds[n + 1] = (struct vring_desc){ seg[i].pa, seg[i].len,
+			VRING_DESC_F_NEXT | dflags, (uint16_t)(base + n + 2) };
+	ds[n + 1] = (struct vring_desc){
 		header_pa(d, d->nslots) + slot, 1, VRING_DESC_F_WRITE, 0 };
-	if (!bytes)
-		ds[0].next = head + 2;
+	if (d->indirect)
+		d->desc[head] = (struct vring_desc){
+			d->dma_pa + ((uint64_t)(uintptr_t)ds - d->dma_va),
+			(n + 2) * (uint32_t)sizeof(struct vring_desc),
+			VRING_DESC_F_INDIRECT, 0 };
 	d->avail[2 + d->avail_idx % d->qsize] = head;
 	barrier();
 	d->avail[1] = ++d->avail_idx;
@@ -262,17 +293,18 @@ static void slot_finish(struct blk_disk *d, int i, long status)
 static void disk_reap(struct blk_disk *d)
 {
 	while (d->used_seen != d->used[1]) {
-		struct vring_used_elem e;
+		struct vring_used_elem e = { 0, 0 };
 		uint8_t st;
+		unsigned per = d->indirect ? 1 : 3, i;
 
 		barrier();
 		e = d->used_ring[d->used_seen % d->qsize];
 		d->used_seen++;
-		if (e.id % 3 || e.id / 3 >= d->nslots ||
-		    !d->slot[e.id / 3].busy)
+		i = e.id / per;
+		if (e.id % per || i >= d->nslots || !d->slot[i].busy)
 			continue;	/* not ours: ignore, never trust it */
-		st = *status_byte(d, (int)(e.id / 3));
-		slot_finish(d, (int)(e.id / 3), st == VIRTIO_BLK_S_OK ? 0 :
+		st = *status_byte(d, (int)i);
+		slot_finish(d, (int)i, st == VIRTIO_BLK_S_OK ? 0 :
 			    st == VIRTIO_BLK_S_UNSUPP ? -EOPNOTSUPP : -EIO);
 	}
 }

@@ -12,6 +12,7 @@
  * it scans PCI bus 0 for virtio-blk devices, enables them, mints a handle
  * for each one's I/O BAR and IRQ line, and hands them to blk (BLK_ATTACH).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ipc/blk.h>
@@ -115,17 +116,30 @@ static void attach_disk(uint64_t blk_h, unsigned bdf)
 		sys1(SYS_HANDLE_CLOSE, ih);
 }
 
-/* Every virtio-blk function 0 on PCI bus 0, then "no more". */
+/*
+ * Every virtio-blk function 0 on PCI bus 0, then "no more".  blk answers
+ * that with its all-memory session, which goes to the pager: mm swaps
+ * through it (to the disk `swap=N` names on the command line).
+ */
 static void attach_disks(uint64_t blk_h)
 {
 	struct ipc_msg m = { 0 };
+	uint64_t session;
 
 	for (unsigned dev = 0; dev < 32; dev++)
 		if (pci_read(dev << 3, 0, 4) ==
 		    (PCI_DEVICE_VIRTIO_BLK << 16 | PCI_VENDOR_VIRTIO))
 			attach_disk(blk_h, dev << 3);
 	m.tag = IPC_TAG(BLK_ATTACH, 1);
-	ipc_call(blk_h, &m);
+	if (ipc_call(blk_h, &m) || m.w[0] || IPC_TAG_NHANDLES(m.tag) != 1)
+		return;
+	session = m.w[1];
+	m.tag = IPC_TAG(MM_SWAP_OFFER, 2) | IPC_TAG_HANDLES(1);
+	m.w[0] = 0;
+	if (ipc_call(INIT_H_MM_PROC, &m) || m.w[0])
+		printf("init: the pager took no block session (%ld)\n",
+		       (long)m.w[0]);
+	sys1(SYS_HANDLE_CLOSE, session);	/* the pager has its copy */
 }
 
 /* The server's registered endpoint, once it has published it. */

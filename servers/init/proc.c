@@ -234,7 +234,9 @@ static int proc_start(struct proc *p, const struct mm_spawn_rep *mr,
 	if (!err && (sys4(SYS_HANDLE_GIVE, task, proc_ep, R_SEND | R_GRANT,
 			  p->pid) !=
 		     H_PROC ||
-		     sys4(SYS_HANDLE_GIVE, task, mm_ep, R_SEND, 0) != H_MM))
+		     sys4(SYS_HANDLE_GIVE, task, mm_ep, R_SEND, 0) != H_MM ||
+		     sys4(SYS_HANDLE_GIVE, task, task, R_ALL, 0) !=
+		     H_SELF_TASK))
 		err = -ENOMEM;
 	if (!err)
 		err = sys6(SYS_THREAD_CREATE, task, mm_ep, mr->entry, mr->sp,

@@ -65,6 +65,20 @@ int madvise(void *addr, size_t len, int advice)
 	return (int)os_result(mm_req_madvise(H_MM, &rq));
 }
 
+/*
+ * Make every page of the address space resident and keep it so: the pager
+ * populates what is mapped (MCL_CURRENT), populates later mappings as they
+ * are made (MCL_FUTURE), and never reclaims the process's pages.  Servers
+ * that the pager may wait on (blk, fs) call this so they never fault.
+ */
+int mlockall(int flags)
+{
+	struct ipc_msg m = { 0 };
+
+	m.w[0] = (unsigned)flags;
+	return (int)os_result(ipc_request(H_MM, MM_MLOCKALL, 1, &m, NULL, 0));
+}
+
 /* Returns the error number itself, as POSIX specifies. */
 int posix_madvise(void *addr, size_t len, int advice)
 {

@@ -40,6 +40,10 @@
 
 #define MAP_FAILED	((void *)-1)
 
+#define MCL_CURRENT	1
+#define MCL_FUTURE	2
+#define MCL_ONFAULT	4
+
 #define MS_ASYNC	1
 #define MS_INVALIDATE	2
 #define MS_SYNC		4
@@ -77,5 +81,6 @@ int msync(void *addr, size_t len, int flags);
 int madvise(void *addr, size_t len, int advice);
 int posix_madvise(void *addr, size_t len, int advice);
 int mincore(void *addr, size_t len, unsigned char *vec);
+int mlockall(int flags);
 
 #endif /* _SYS_MMAN_H */

@@ -15,6 +15,18 @@
  * the device (several may be in flight, from several clients) and fails
  * with -ETIMEDOUT, never hangs, if the device does not answer.
  *
+ * BLK_READV/BLK_WRITEV move whole pages that need not be contiguous: the
+ * request buffer lists BLK_SG_MAX page-aligned physical addresses at most,
+ * each page one 4 KiB piece of the sector range, in order (scatter-gather,
+ * one device request).  This is how the pager moves swap pages zero-copy.
+ *
+ * The final, empty BLK_ATTACH (from the launcher) is answered with a
+ * session covering all of physical memory, handle in w1, when there is a
+ * disk: the launcher passes it to the pager (MM_SWAP_OFFER), which owns
+ * all RAM and so may have the device read or write any frame.  blk makes
+ * no call to mm from its request loop (the pins of client regions go
+ * through a helper thread), so the pager may wait on blk while blk serves.
+ *
  * Errors: -EAGAIN blk is still attaching its disks; -ENODEV no such disk;
  * -EINVAL bad count or a sector range past the end; -EFAULT an address
  * outside the session's region; -EPERM not on a session; -EROFS write to a
@@ -40,7 +52,11 @@ enum blk_label {
 				 * completed before it is on stable storage */
 	BLK_ATTACH,		/* from the launcher: w1 HT_IOPORT handle of a
 				 * virtio-blk device's I/O BAR, w2 HT_IRQ
-				 * handle of its line; no handles: done */
+				 * handle of its line; no handles: done,
+				 * -> w1 the all-memory session (see above) */
+	BLK_READV,		/* on a session: disk, sector, npages;
+				 * buffer: npages uint64_t page addresses */
+	BLK_WRITEV,		/* the same, to the disk */
 	BLK_LABEL_END
 };
 #define BLK_LABEL_COUNT	(BLK_LABEL_END - BLK_INFO)
@@ -48,6 +64,7 @@ enum blk_label {
 #define BLK_SECTOR_SIZE	512
 #define BLK_MAX_SECTORS	256	/* per request: 128 KiB */
 #define BLK_MAX_DISKS	8
+#define BLK_SG_MAX	32	/* pages per BLK_READV/BLK_WRITEV */
 
 #define BLK_F_RO	0x1	/* the device refuses writes */
 #define BLK_F_FLUSH	0x2	/* the device has a write cache to flush */

@@ -83,6 +83,8 @@ enum sys_nr {
 	SYS_IRQ_GRANT,		/* (sys_h, irq) -> HT_IRQ handle */
 	SYS_PCI_CONFIG,		/* (sys_h, bdf, offset, width | dir, value)
 				 * -> value read (configuration mechanism 1) */
+	SYS_AS_HARVESTV,	/* (struct as_harvest_op *ops, n): read and
+				 * clear accessed/dirty of scattered pages */
 	SYS_COUNT
 };
 
@@ -142,6 +144,18 @@ struct as_map_op {
 #define AS_HARVEST_ACCESSED	0x1
 #define AS_HARVEST_DIRTY	0x2
 #define AS_HARVEST_PRESENT	0x4
+
+/*
+ * SYS_AS_HARVESTV: one page of one address space per op (any mix, as
+ * reclaim finds them through the reverse map).  On return the low bits of
+ * each va hold that page's AS_HARVEST_* bits; an op naming a bad handle
+ * fails the whole call with -EBADF and nothing is harvested.
+ */
+struct as_harvest_op {
+	uint64_t as;		/* AS handle with map rights */
+	uint64_t va;		/* page address; out: | AS_HARVEST_* */
+};
+#define AS_HARVESTV_MAX	64	/* ops per call */
 
 /* SYS_IOPORT / SYS_PCI_CONFIG width (1, 2, 4) | direction.  SYS_HANDLE_INFO
  * reports an HT_IOPORT handle's range as its badge (base | len << 16) and an
