@@ -132,7 +132,8 @@ void fault_resume(struct thread *t, struct regs *reply, struct task *by)
 	if (label == PAGER_FAIL) {
 		uint64_t sig = IPC_MSG_CAST(w, struct pager_fail_rep)->signal;
 
-		exception_raise(t, sig == 7 ? 7 : 11, EXC_VEC_PAGER,
+		exception_raise(t, sig == 7 || sig == 9 ? (int)sig : 11,
+				EXC_VEC_PAGER,
 				f->access, addr);
 		return;
 	}

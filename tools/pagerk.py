@@ -98,6 +98,9 @@ def add_disk_args(ap):
                          "disks are numbered in this order, the swap disk last)")
     ap.add_argument("--swap", metavar="SIZE",
                     help="create build/swap.img of SIZE (e.g. 64M), mkswap it, attach it")
+    ap.add_argument("--swap-image", metavar="FILE",
+                    help="attach an existing image as the swap disk (as it is: "
+                         "a missing or corrupt header is the pager's to report)")
 
 
 def _size_bytes(size):
@@ -126,8 +129,15 @@ def disk_flags(args):
     driver, servers/blk, speaks the legacy I/O-port interface), and the
     kernel command-line words that make init start blk."""
     disks = list(getattr(args, "disk", None) or [])
+    words = []
+    if getattr(args, "swap", None) and getattr(args, "swap_image", None):
+        raise SystemExit("--swap and --swap-image are exclusive")
     if getattr(args, "swap", None):
         disks.append(make_swap_image(args.build_dir, args.swap))
+    if getattr(args, "swap_image", None):
+        disks.append(args.swap_image)
+    if getattr(args, "swap", None) or getattr(args, "swap_image", None):
+        words.append("swap=%d" % (len(disks) - 1))
     q = []
     for i, path in enumerate(disks):
         if "," in path:
@@ -136,7 +146,9 @@ def disk_flags(args):
             raise SystemExit("no such disk image: %s" % path)
         q += ["-drive", "file=%s,format=raw,if=none,id=disk%d,cache=writeback" % (os.path.abspath(path), i),
               "-device", "virtio-blk-pci,drive=disk%d,disable-modern=on" % i]
-    return q, ("servers=blk" if disks else "")
+    if disks:
+        words.insert(0, "servers=blk")
+    return q, " ".join(words)
 
 
 def machine_flags(accel, mem):

@@ -15,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <ipc/blk.h>
 #include "init.h"
 
 #define LAUNCH_STACK	(16 * 1024)
 #define LAUNCH_PRIO	10
+#define LAUNCH_WAIT_TRIES 60000	/* ms the shell waits for the launcher */
 #define PCI_VENDOR_VIRTIO	0x1af4
 #define PCI_DEVICE_VIRTIO_BLK	0x1001	/* legacy / transitional */
 #define PCI_COMMAND_IO_MASTER	0x5
@@ -59,8 +61,17 @@ static void decode_script(const char *hex)
 	script[n] = 0;
 }
 
+static volatile int launch_done;
+
+/*
+ * The shell starts once the launcher has started the boot servers and
+ * attached their devices (or given up), so that "init: ready" means the
+ * whole system is up: disks attached, swap enabled.
+ */
 static void shell_thread(uint64_t arg)
 {
+	for (int i = 0; i < LAUNCH_WAIT_TRIES && !launch_done; i++)
+		sys1(SYS_SLEEP, 1000000);
 	shell_main(shell_proc_h, arg ? script : NULL);
 }
 
@@ -136,9 +147,7 @@ static void attach_disks(uint64_t blk_h)
 	session = m.w[1];
 	m.tag = IPC_TAG(MM_SWAP_OFFER, 2) | IPC_TAG_HANDLES(1);
 	m.w[0] = 0;
-	if (ipc_call(INIT_H_MM_PROC, &m) || m.w[0])
-		printf("init: the pager took no block session (%ld)\n",
-		       (long)m.w[0]);
+	ipc_call(INIT_H_MM_PROC, &m);		/* the pager says how it went */
 	sys1(SYS_HANDLE_CLOSE, session);	/* the pager has its copy */
 }
 
@@ -165,6 +174,7 @@ static void launch_server(const char *name, size_t len)
 	if (len == 0 || len >= PROC_NAME_MAX)
 		return;
 	memcpy(buf, name, len);
+	m.w[0] = PROC_SPAWN_SERVER;
 	if (ipc_request(launch_proc_h, PROC_SPAWN, 1, &m, buf,
 			(unsigned)len + 2) != 0 || strcmp(buf, "blk"))
 		return;
@@ -195,6 +205,7 @@ static void launch_thread(uint64_t arg)
 			break;
 		}
 	}
+	launch_done = 1;
 	sys0(SYS_THREAD_EXIT);
 }
 
@@ -205,6 +216,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (!strncmp(argv[i], "--cmd=", 6))
 			decode_script(argv[i] + 6);
+	/* The process server stays resident: every process depends on it. */
+	mlockall(MCL_CURRENT | MCL_FUTURE);
 	ep = sys0(SYS_EP_CREATE);
 	if (ep < 0)
 		return 1;

@@ -289,6 +289,12 @@ static int h_spawn(struct ipc_msg *m, void *unused)
 	}
 	if (parent == INIT_PID)
 		init_spawned[p - procs] = true;
+	/* init's servers are never chosen by the OOM killer */
+	if (m->badge == 0 &&
+	    (IPC_REQ(m, struct proc_spawn_req)->flags & PROC_SPAWN_SERVER))
+		mm_req_set_oom_adj(INIT_H_MM_PROC,
+				   &(struct mm_set_oom_adj_req){
+					.ctx = p->ctx, .value = -1000 });
 	IPC_REPLY_PUT(m, &((struct proc_spawn_rep){ .pid = p->pid }));
 	return IPC_REPLY;
 }
@@ -488,14 +494,15 @@ static int h_ps(struct ipc_msg *m, void *unused)
 	else
 		ctxs[mr.len < sizeof(ctxs) ? mr.len : sizeof(ctxs) - 1] = 0;
 	sys2(SYS_IPC_SET_RECVBUF, recvbuf, sizeof(recvbuf));
-	n = snprintf(ps_buf, sizeof(ps_buf), "%5s %5s %-7s %8s %-6s %s\n",
-		     "PID", "PPID", "STATE", "RSS(kB)", "PAGER", "NAME");
+	n = snprintf(ps_buf, sizeof(ps_buf), "%5s %5s %-7s %8s %8s %-6s %s\n",
+		     "PID", "PPID", "STATE", "RSS(kB)", "SWAP(kB)", "PAGER",
+		     "NAME");
 	n += snprintf(ps_buf + n, sizeof(ps_buf) - n,
-		      "%5u %5u %-7s %8s %-6s %s\n", 1u, 0u, "run", "-", "mm",
-		      "init");
+		      "%5u %5u %-7s %8s %8s %-6s %s\n", 1u, 0u, "run", "-",
+		      "-", "mm", "init");
 	for (int i = 0; i < PROC_MAX && n < (int)sizeof(ps_buf) - 80; i++) {
 		struct proc *p = &procs[i];
-		unsigned long rss = 0;
+		unsigned long rss = 0, swap = 0;
 		const char *l = ctxs;
 
 		if (p->state == P_FREE)
@@ -505,15 +512,17 @@ static int h_ps(struct ipc_msg *m, void *unused)
 			unsigned long id = strtoul(l, &end, 10);
 
 			strtoul(end, &end, 10);		/* pid */
-			if (id == p->ctx)
+			if (id == p->ctx) {
 				rss = strtoul(end, &end, 10) * 4;
+				swap = strtoul(end, &end, 10) * 4;
+			}
 			while (*l && *l++ != '\n')
 				;
 		}
 		n += snprintf(ps_buf + n, sizeof(ps_buf) - n,
-			      "%5u %5u %-7s %8lu %-6s %s\n", p->pid, p->ppid,
-			      p->state == P_LIVE ? "run" : "zombie", rss, "mm",
-			      p->name);
+			      "%5u %5u %-7s %8lu %8lu %-6s %s\n", p->pid,
+			      p->ppid, p->state == P_LIVE ? "run" : "zombie",
+			      rss, swap, "mm", p->name);
 	}
 	ipc_reply_set(m, 0, 0);
 	m->tag |= IPC_TAG_BUF(n);
@@ -543,7 +552,10 @@ static void exception(struct ipc_msg *m)
 
 	if (!p)
 		return;
-	if (vec == EXC_VEC_PAGER || vec == 14)
+	if (vec == EXC_VEC_PAGER && sig == SIGKILL)
+		say("init: pid %u (%s) killed by SIGKILL: out of memory\n",
+		    p->pid, p->name);
+	else if (vec == EXC_VEC_PAGER || vec == 14)
 		say("init: pid %u (%s) killed by %s: bad access at %#lx, "
 		    "ip %#lx\n", p->pid, p->name, sig_name(sig),
 		    (unsigned long)x.addr, (unsigned long)x.ip);
@@ -644,6 +656,27 @@ static void names_drop_owner(uint32_t pid)
 		}
 }
 
+/* PROC_OOM_ADJ: set a live process's oom_score_adj in its pager. */
+static int h_oom_adj(struct ipc_msg *m, void *unused)
+{
+	const struct proc_oom_adj_req rq = *IPC_REQ(m, struct proc_oom_adj_req);
+	struct proc *p = proc_find(rq.pid);
+	long err;
+
+	(void)unused;
+	if (!p || p->state != P_LIVE)
+		err = -ESRCH;
+	else if (rq.value < -1000 || rq.value > 1000)
+		err = -EINVAL;
+	else
+		err = mm_req_set_oom_adj(INIT_H_MM_PROC,
+					 &(struct mm_set_oom_adj_req){
+						.ctx = p->ctx,
+						.value = rq.value });
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
 static const ipc_handler proc_handlers[PROC_LABEL_COUNT] = {
 	[PROC_REGISTER - PROC_SPAWN] = h_register,
 	[PROC_LOOKUP - PROC_SPAWN] = h_lookup,
@@ -656,12 +689,56 @@ static const ipc_handler proc_handlers[PROC_LABEL_COUNT] = {
 	[PROC_GETPID - PROC_SPAWN] = h_getpid,
 	[PROC_PS - PROC_SPAWN] = h_ps,
 	[PROC_HALT - PROC_SPAWN] = h_halt,
+	[PROC_OOM_ADJ - PROC_SPAWN] = h_oom_adj,
 };
 
 static const struct ipc_proto protos[] = {
 	{ PROC_SPAWN, PROC_LABEL_COUNT, proc_handlers,
 	  1ull << (PROC_REGISTER - PROC_SPAWN) },
 };
+
+/*
+ * The pager's OOM killer has reaped some processes (notification): ask
+ * which, and kill them as SIGKILL would.
+ */
+static void oom_victims(void)
+{
+	for (;;) {
+		struct ipc_msg m = { 0 };
+		uint64_t n;
+
+		if (ipc_request(INIT_H_MM_PROC, MM_OOM_VICTIMS, 0, &m, NULL,
+				0))
+			return;
+		n = m.w[1];
+		if (n == 0 || n > IPC_WORDS - 2)
+			return;
+		for (uint64_t i = 0; i < n; i++) {
+			struct proc *p = proc_find(m.w[2 + i]);
+
+			if (p && p->state == P_LIVE) {
+				say("init: pid %u (%s) killed by the OOM "
+				    "killer\n", p->pid, p->name);
+				proc_die(p, SIGKILL);
+			}
+		}
+	}
+}
+
+/* Ask the pager to signal OOM kills on a notification bound to ep. */
+static void oom_listen(uint64_t ep)
+{
+	long n = sys0(SYS_NOTIF_CREATE);
+	struct ipc_msg m = { 0 };
+
+	if (n < 0 || sys2(SYS_EP_BIND_NOTIF, ep, n))
+		return;
+	m.w[1] = (uint64_t)n;
+	m.tag = IPC_TAG(MM_OOM_NOTIFY, 2) | IPC_TAG_HANDLES(1);
+	if (ipc_call(INIT_H_MM_PROC, &m) == 0 && m.w[0] == 0)
+		return;
+	say("init: the pager will not report OOM kills\n");
+}
 
 void proc_serve(uint64_t ep)
 {
@@ -673,8 +750,14 @@ void proc_serve(uint64_t ep)
 
 	proc_ep = ep;
 	sys2(SYS_IPC_SET_RECVBUF, recvbuf, sizeof(recvbuf));
+	oom_listen(ep);
 	for (;;) {
 		if (ipc_reply_recv(ep, &m)) {
+			m.tag = 0;
+			continue;
+		}
+		if (m.tag & IPC_TAG_NOTIFY) {
+			oom_victims();
 			m.tag = 0;
 			continue;
 		}

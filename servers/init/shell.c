@@ -172,10 +172,28 @@ static int cmd_halt(int argc, char **argv)
 	return 1;
 }
 
+static int cmd_oom_adj(int argc, char **argv)
+{
+	struct ipc_msg m = { 0 };
+	long err;
+
+	if (argc != 3) {
+		printf("usage: oom_score_adj PID VALUE (-1000..1000)\n");
+		return 1;
+	}
+	m.w[0] = strtoul(argv[1], NULL, 10);
+	m.w[1] = (uint64_t)strtol(argv[2], NULL, 10);
+	err = ipc_request(proc_h, PROC_OOM_ADJ, 2, &m, NULL, 0);
+	if (err)
+		printf("oom_score_adj: %s\n", strerror((int)-err));
+	return err != 0;
+}
+
 static const struct command commands[] = {
 	{ "help", "list commands", cmd_help },
 	{ "echo", "echo ARGS: print the arguments", cmd_echo },
-	{ "ps", "list processes: pid, parent, state, RSS, pager", cmd_ps },
+	{ "ps", "list processes: pid, parent, state, RSS, swap, pager",
+	  cmd_ps },
 	{ "run", "run NAME [ARGS]: start a boot-module program, wait",
 	  cmd_run },
 	{ "kill", "kill PID [SIG]: send a signal (default SIGKILL)", cmd_kill },
@@ -185,6 +203,8 @@ static const struct command commands[] = {
 	  cmd_buddyinfo },
 	{ "slabinfo", "slab caches (/proc/slabinfo)", cmd_slabinfo },
 	{ "mmcheck", "validate mm's data structures", cmd_mmcheck },
+	{ "oom_score_adj", "oom_score_adj PID VALUE: OOM-kill preference",
+	  cmd_oom_adj },
 	{ "halt", "halt [CODE]: stop the system, QEMU exits", cmd_halt },
 	{ NULL, NULL, NULL },
 };

@@ -13,7 +13,9 @@
  *     writable again as it is ("COW reuse", no copy);
  *   - a frame others map too:  copy it to a new frame, drop our reference
  *     to the old one ("COW copy").  The last sharer then reuses it.
- * Shared-object frames (PME_SHARED) are never copied.
+ * Shared-object frames (PME_SHARED) are never copied.  A page read back
+ * from swap is still in the swap cache (one more reference): if we are its
+ * only mapper, the write takes it out of the cache and reuses it.
  */
 #include <string.h>
 #include "mm.h"
@@ -47,6 +49,8 @@ int anon_install(struct mm_ctx *c, vaddr_t va, uint64_t *e, struct page *p,
 	}
 	*e = pme_make(page_to_pfn(p), PME_PRESENT | flags);
 	c->rss++;
+	if (!(flags & PME_SHARED))
+		lru_page_new(p);
 	return 0;
 }
 
@@ -81,6 +85,13 @@ int anon_write_fault(struct mm_ctx *c, vaddr_t va, uint64_t *e)
 		return 0;
 	}
 	old = pfn_to_page(pme_pfn(*e));
+	/* Ours alone but for the swap cache: its disk copy goes stale. */
+	if (page_has(old, PG_swapcache) && old->mapcount == 1 &&
+	    old->refcount == 2) {
+		swap_cache_drop(old);
+		mm_stats.cow_reuse++;
+		return 0;
+	}
 	new = frame_alloc();
 	if (!new)
 		return -ENOMEM;

@@ -23,11 +23,19 @@ static void copy_entry(vaddr_t va, uint64_t *e, void *arg)
 	uint64_t *ce;
 	struct page *p;
 
-	if (st->err || !(*e & PME_PRESENT))
+	if (st->err || !(*e & (PME_PRESENT | PME_SWAP)))
 		return;
 	ce = pagemap_slot(&st->child->pm, va, true);
 	if (!ce) {
 		st->err = -ENOMEM;
+		return;
+	}
+	if (*e & PME_SWAP) {		/* one more holder of the slot */
+		st->err = swap_entry_dup(pme_pfn(*e));
+		if (!st->err) {
+			*ce = *e;
+			st->child->swapents++;
+		}
 		return;
 	}
 	*ce = *e & ~PME_MAPPED;
@@ -90,6 +98,7 @@ struct mm_ctx *ctx_fork(struct mm_ctx *parent, uint32_t child_pid)
 	c->mmap_top = parent->mmap_top;
 	c->stack_top = parent->stack_top;
 	c->oom_score_adj = parent->oom_score_adj;
+	memcpy(c->name, parent->name, sizeof(c->name));
 	st.err = copy_vmas(parent, c);
 	if (!st.err)
 		pagemap_for_range(&parent->pm, 0, MM_USER_END, copy_entry, &st);

@@ -17,6 +17,7 @@
 #define PT_POOL_TARGET	16	/* pool level after an exit */
 
 static uint64_t pt_pool_free;
+bool mm_alloc_reserve;		/* this request may dig into the min reserve */
 
 void frame_zero(void *addr)
 {
@@ -33,6 +34,8 @@ struct page *frame_alloc(void)
 {
 	struct page *p = buddy_alloc(MM_GFP_KERNEL, 0);
 
+	if (!p && mm_alloc_reserve)
+		p = buddy_alloc(MM_GFP_KERNEL | MM_GFP_ATOMIC, 0);
 	if (!p)
 		return NULL;
 	p->refcount = 1;
@@ -56,6 +59,8 @@ void frame_put(struct page *p)
 	if (--p->refcount > 0)
 		return;
 	MM_ASSERT(p->mapcount == 0 && p->owner == NULL);
+	MM_ASSERT(!page_has(p, PG_swapcache));
+	lru_page_gone(p);
 	p->flags &= PG_reserved;
 	mm_stats.pgfree++;
 	buddy_free(p, 0);

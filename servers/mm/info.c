@@ -61,7 +61,9 @@ static void meminfo(struct out *o)
 	kb(o, "MemAvailable", buddy_free_pages());
 	kb(o, "Buffers", 0);
 	kb(o, "Cached", 0);
-	kb(o, "SwapCached", 0);
+	kb(o, "SwapCached", mm_stats.swapcache_pages);
+	kb(o, "Active(anon)", lru_pages(1));
+	kb(o, "Inactive(anon)", lru_pages(0));
 	kb(o, "AnonPages", rss);
 	kb(o, "Shmem", mm_stats.shmem_pages);
 	kb(o, "Slab", slab);
@@ -70,8 +72,8 @@ static void meminfo(struct out *o)
 	kb(o, "PageTables", mm_stats.pt_donated);
 	kb(o, "PageMaps", maps);
 	kb(o, "KernelReserved", mm_boot.kernel_pages);
-	kb(o, "SwapTotal", 0);
-	kb(o, "SwapFree", 0);
+	kb(o, "SwapTotal", swap_total_pages());
+	kb(o, "SwapFree", swap_free_pages());
 }
 
 static void zone_lines(struct out *o)
@@ -106,10 +108,13 @@ static void vmstat(struct out *o)
 	put(o, "nr_page_table_pages %lu\n", (unsigned long)s->pt_donated);
 	put(o, "nr_slab_unreclaimable %lu\n", slab_total_pages());
 	put(o, "nr_zero_page_maps %lu\n", (unsigned long)s->zero_maps);
+	put(o, "nr_inactive_anon %lu\n", lru_pages(0));
+	put(o, "nr_active_anon %lu\n", lru_pages(1));
+	put(o, "nr_swapcached %lu\n", (unsigned long)s->swapcache_pages);
 	zone_lines(o);
 	put(o, "pgfree %lu\n", (unsigned long)s->pgfree);
 	put(o, "pgfault %lu\n", (unsigned long)s->pgfault);
-	put(o, "pgmajfault 0\n");
+	put(o, "pgmajfault %lu\n", (unsigned long)s->pgmajfault);
 	put(o, "pgfault_anon %lu\n", (unsigned long)s->pgfault_anon);
 	put(o, "pgfault_file %lu\n", (unsigned long)s->pgfault_file);
 	put(o, "pgfault_shmem %lu\n", (unsigned long)s->pgfault_shmem);
@@ -120,6 +125,18 @@ static void vmstat(struct out *o)
 	put(o, "segv %lu\n", (unsigned long)s->segv);
 	put(o, "fork %lu\n", (unsigned long)s->fork);
 	put(o, "exit %lu\n", (unsigned long)s->exit);
+	put(o, "pswpin %lu\n", (unsigned long)s->pswpin);
+	put(o, "pswpout %lu\n", (unsigned long)s->pswpout);
+	put(o, "swap_ra %lu\n", (unsigned long)s->swap_ra);
+	put(o, "swap_ra_hit %lu\n", (unsigned long)s->swap_ra_hit);
+	put(o, "pgscan_kswapd %lu\n", (unsigned long)s->pgscan_kswapd);
+	put(o, "pgscan_direct %lu\n", (unsigned long)s->pgscan_direct);
+	put(o, "pgsteal_kswapd %lu\n", (unsigned long)s->pgsteal_kswapd);
+	put(o, "pgsteal_direct %lu\n", (unsigned long)s->pgsteal_direct);
+	put(o, "kswapd_wakeup %lu\n", (unsigned long)s->kswapd_wakeup);
+	put(o, "allocstall %lu\n", (unsigned long)s->allocstall);
+	put(o, "oom_kill %lu\n", (unsigned long)s->oom_kill);
+	put(o, "swap_io_error %lu\n", (unsigned long)s->swap_io_error);
 }
 
 static void ctx_lines(struct out *o)
@@ -128,9 +145,9 @@ static void ctx_lines(struct out *o)
 		struct mm_ctx *c = ctx_get(id);
 
 		if (c)
-			put(o, "%u %u %lu %lu %d\n", c->id, c->pid,
-			    (unsigned long)c->rss, (unsigned long)c->pm.nodes,
-			    c->oom_score_adj);
+			put(o, "%u %u %lu %lu %lu %d\n", c->id, c->pid,
+			    (unsigned long)c->rss, (unsigned long)c->swapents,
+			    (unsigned long)c->pm.nodes, c->oom_score_adj);
 	}
 }
 

@@ -251,6 +251,16 @@ unsigned long lru_isolate_inactive(struct lruvec *lruvec, enum lru_list lru,
 	return taken;
 }
 
+void lru_isolate_page(struct lruvec *lruvec, struct page *page,
+		      struct list_head *out)
+{
+	MM_ASSERT(page_has(page, PG_lru));
+	list_count_del(lruvec, page, lru_page_list(page));
+	page_clear(page, PG_lru | PG_referenced);
+	list_add_tail(&page->lru, out);
+	lruvec->nr_isolated++;
+}
+
 unsigned long lru_putback(struct lruvec *lruvec, struct list_head *list)
 {
 	unsigned long n = 0;

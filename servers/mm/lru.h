@@ -149,6 +149,13 @@ unsigned long lru_isolate_inactive(struct lruvec *lruvec, enum lru_list lru,
 				   struct list_head *out);
 
 /*
+ * Isolate one particular page (MADV_PAGEOUT names its pages): take it off
+ * its list onto @out, as lru_isolate_inactive() would, without a scan.
+ */
+void lru_isolate_page(struct lruvec *lruvec, struct page *page,
+		      struct list_head *out);
+
+/*
  * Return isolated pages that were not reclaimed: each goes to the head of
  * the list its flags name (set PG_active first to activate it, which
  * counts as a pgactivate).  @list is left empty.  Returns the number of

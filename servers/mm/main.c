@@ -137,6 +137,8 @@ static void start_init(void)
 
 	if (!c)
 		mm_panic("cannot create init's memory context");
+	c->oom_score_adj = -1000;		/* never the OOM victim */
+	memcpy(c->name, "init", 5);
 	err = exec_load(c, args, len, &entry, &sp);
 	if (err)
 		mm_panic("cannot load init (%d)", err);
@@ -183,6 +185,7 @@ int main(void)
 		mm_panic("no boot information from the kernel");
 	mem_init();
 	seed_init();
+	vmscan_init();
 	sys2(SYS_IPC_SET_RECVBUF, recvbuf, sizeof(recvbuf));
 	start_init();
 	mm_settle();
@@ -191,12 +194,18 @@ int main(void)
 		       (unsigned long)buddy_free_pages());
 	for (;;) {
 		long err = ipc_reply_recv(BOOT_H_FAULT_EP, &m);
+		struct mm_ctx *from;
 
 		mm_close_pending();
 		if (err) {
 			m.tag = 0;
 			continue;
 		}
+		/* Servers that called mlockall may dig into the reserve. */
+		from = ctx_get(IPC_TAG_LABEL(m.tag) == PAGER_FAULT ?
+			       IPC_REQ(&m, struct pager_fault_req)->label :
+			       m.badge);
+		mm_alloc_reserve = from && from->locked;
 		switch (IPC_TAG_LABEL(m.tag)) {
 		case PAGER_FAULT:
 			fault_handle(&m);

@@ -50,6 +50,8 @@
 #define PME_ZERO	0x2ull		/* the shared zero page, read-only */
 #define PME_MAPPED	0x4ull		/* the kernel may have a mapping */
 #define PME_SHARED	0x8ull		/* frame of a shared object: no COW */
+#define PME_SWAP	0x10ull		/* not present: the page is in swap
+					 * slot pme_pfn(e) (swap.c) */
 #define PME_PFN_SHIFT	12
 #define pme_pfn(e)	((e) >> PME_PFN_SHIFT)
 #define pme_make(pfn, flags) (((uint64_t)(pfn) << PME_PFN_SHIFT) | (flags))
@@ -88,7 +90,11 @@ struct mm_ctx {
 	vaddr_t mmap_top;		/* top-down search starts here */
 	vaddr_t stack_top;
 	uint64_t rss;			/* resident pages (not the zero page) */
+	uint64_t swapents;		/* entries holding a swap slot */
 	int oom_score_adj;
+	bool locked;			/* mlockall: populate, never reclaim */
+	bool oom_killed;		/* reaped: every fault gets SIGKILL */
+	char name[16];			/* program name, for OOM reports */
 };
 
 struct mm_stats {
@@ -97,6 +103,11 @@ struct mm_stats {
 	uint64_t pgalloc, pgfree, pt_donated, segv, fork, exit;
 	uint64_t zero_maps;		/* entries mapping the zero page now */
 	uint64_t shmem_pages;		/* frames held by shared objects */
+	/* memory pressure (vmscan.c, swap.c, oom.c) */
+	uint64_t pswpin, pswpout, swap_ra, swap_ra_hit, pgmajfault;
+	uint64_t pgscan_kswapd, pgscan_direct, pgsteal_kswapd, pgsteal_direct;
+	uint64_t kswapd_wakeup, allocstall, oom_kill, swap_io_error;
+	uint64_t swapcache_pages;
 };
 
 extern struct mm_stats mm_stats;
@@ -107,6 +118,7 @@ struct mm_ctx *ctx_get(uint64_t id);
 void mm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* frame.c: frames for clients, and the kernel's page-table pool */
+extern bool mm_alloc_reserve;
 struct page *frame_alloc_zeroed(void);
 struct page *frame_alloc(void);
 void frame_put(struct page *p);
@@ -161,6 +173,7 @@ int rmap_add(struct page *p, struct mm_ctx *c, vaddr_t va);
 void rmap_remove(struct page *p, struct mm_ctx *c, vaddr_t va);
 void rmap_walk(struct page *p, void (*fn)(struct mm_ctx *, vaddr_t, void *),
 	       void *arg);
+bool rmap_first(struct page *p, struct mm_ctx **c, vaddr_t *va);
 int rmap_check(void);
 
 /* fork.c */
@@ -174,6 +187,37 @@ int exec_load(struct mm_ctx *c, const char *args, size_t len,
 void mm_close_pending(void);
 extern const struct ipc_proto mm_protos[];
 extern const unsigned mm_nprotos;
+
+/* swap.c: the swap device and the swap cache */
+bool swap_enabled(void);
+int swap_offer(struct ipc_msg *m, void *unused);
+uint64_t swap_total_pages(void);
+uint64_t swap_free_pages(void);
+struct page *swap_cache_lookup(uint64_t slot);
+int swap_cache_add_new(struct page *p);
+void swap_cache_drop(struct page *p);
+int swap_write(struct page **pages, unsigned n);
+int swap_in(struct mm_ctx *c, vaddr_t va, uint64_t *e, bool write);
+int swap_entry_dup(uint64_t slot);
+void swap_entry_put(uint64_t slot);
+void swap_cache_release_unused(struct page *p);
+int swap_check(void);
+
+/* vmscan.c: LRU, reclaim, kswapd */
+void lru_page_new(struct page *p);
+void lru_page_gone(struct page *p);
+void lru_page_touched(struct page *p);
+void vmscan_init(void);
+int mm_reserve(unsigned long need, struct mm_ctx *c, const char *what);
+int kswapd_request(struct ipc_msg *m, void *unused);
+int pageout_range(struct mm_ctx *c, vaddr_t start, vaddr_t end);
+unsigned long lru_pages(int which);
+int vmscan_check(void);
+
+/* oom.c */
+bool oom_kill(const char *what, struct mm_ctx *trigger);
+int oom_notify_request(struct ipc_msg *m, void *unused);
+int oom_victims_request(struct ipc_msg *m, void *unused);
 
 /* info.c */
 int info_format(unsigned kind, char *buf, size_t len);

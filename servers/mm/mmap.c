@@ -40,9 +40,15 @@
 #define MADV_DONTNEED	4
 #define MADV_COLD	20
 #define MADV_PAGEOUT	21
+#define MCL_CURRENT	1
+#define MCL_FUTURE	2
+#define MCL_ONFAULT	4
 #define USER_END	0x0000800000000000ull
+#define STACK_LOCKED	(256ull << 10)	/* of the stack, mlockall populates
+					 * the top 256 KiB */
 
 static char info_buf[IPC_BUF_MAX];
+static void ctx_name(struct mm_ctx *c, const char *args, unsigned len);
 static uint64_t pending_close[2];
 
 /* Handles minted for a reply are closed once the reply has gone. */
@@ -154,7 +160,10 @@ static unsigned long prot_to_flags(unsigned long prot)
 	return f;
 }
 
-/* Fault in [start, end) now, as writes would (MAP_POPULATE). */
+/*
+ * Fault in [start, end) now, as writes would (MAP_POPULATE, mlockall).
+ * Between pages nothing is half done, so reclaim may run there.
+ */
 static void populate(struct mm_ctx *c, struct vma *v, vaddr_t start,
 		     vaddr_t end)
 {
@@ -162,6 +171,8 @@ static void populate(struct mm_ctx *c, struct vma *v, vaddr_t start,
 		unsigned prot;
 		uint64_t *e;
 
+		if (mm_reserve(16, c, "populate") || c->oom_killed)
+			return;
 		if (fault_fill(c, v, va, v->flags & VMA_WRITE, &prot, &e))
 			return;
 		pt_pool_ensure(-1);
@@ -242,7 +253,7 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 		}
 		if (!v)
 			err = -ENOMEM;
-		else if (flags & MAP_POPULATE)
+		else if ((flags & MAP_POPULATE) || c->locked)
 			populate(c, v, addr, addr + len);
 		if (v)
 			merge_around(c, v);
@@ -342,6 +353,8 @@ static int h_brk(struct ipc_msg *m, void *unused)
 				VMA_MAYREAD | VMA_MAYWRITE | VMA_MAYEXEC, NULL);
 		if (!v)
 			goto out;
+		if (c->locked)
+			populate(c, v, old, new);
 		merge_around(c, v);
 	} else if (new < old) {
 		err = do_munmap(c, new, old);
@@ -376,6 +389,8 @@ static int h_madvise(struct ipc_msg *m, void *unused)
 		err = -ENOMEM;
 	else if (rq.advice == MADV_DONTNEED)
 		err = ctx_unmap_range(c, start, end);	/* refault: zero */
+	else if (rq.advice == MADV_PAGEOUT)
+		err = pageout_range(c, start, end);
 	ipc_reply_set(m, err, 0);
 	return IPC_REPLY;
 }
@@ -402,7 +417,8 @@ static int h_mincore(struct ipc_msg *m, void *unused)
 	for (uint64_t i = 0; !err && i < n; i++) {
 		uint64_t *e = pagemap_slot(&c->pm, start + i * PAGE_SIZE, false);
 
-		if (e && (*e & PME_PRESENT))
+		if (e && ((*e & PME_PRESENT) || ((*e & PME_SWAP) &&
+		    swap_cache_lookup(pme_pfn(*e)))))
 			rp.present[i / 64] |= 1ull << (i % 64);
 	}
 	IPC_REPLY_PUT(m, &rp);
@@ -459,6 +475,10 @@ static int h_check(struct ipc_msg *m, void *unused)
 		what = "slab";
 	else if (rmap_check())
 		what = "rmap";
+	else if (swap_check())
+		what = "swap";
+	else if (vmscan_check())
+		what = "lru";
 	for (unsigned id = 0; !what && id < MM_MAX_CTX; id++) {
 		struct mm_ctx *c = ctx_get(id);
 
@@ -510,12 +530,16 @@ static int h_spawn(struct ipc_msg *m, void *recvbuf)
 		err = -EPERM;
 	else if (len == 0 || (m->tag & IPC_TAG_TRUNC))
 		err = -EINVAL;
+	else if (mm_reserve(64, NULL, "spawn"))
+		err = -ENOMEM;
 	else if (!(c = ctx_create(pid)))
 		err = -ENOMEM;
 	else if ((err = exec_load(c, recvbuf, len, &entry, &sp)) != 0)
 		ctx_destroy(c);
-	else
+	else {
+		ctx_name(c, recvbuf, len);
 		return reply_new_ctx(m, c, entry, sp);
+	}
 	ipc_reply_set(m, err, 0);
 	return IPC_REPLY;
 }
@@ -531,6 +555,10 @@ static int h_fork(struct ipc_msg *m, void *unused)
 		err = -EPERM;
 	else if (!parent)
 		err = -ESRCH;
+	/* rmap items and page-map nodes for every page the parent has */
+	else if (mm_reserve(16 + (parent->rss + parent->swapents) / 128 +
+			    parent->pm.nodes, NULL, "fork"))
+		err = -ENOMEM;
 	else if (!(c = ctx_fork(parent, (uint32_t)rq.child_pid)))
 		err = -ENOMEM;
 	else
@@ -579,6 +607,94 @@ static int h_set_oom_adj(struct ipc_msg *m, void *unused)
 	return IPC_REPLY;
 }
 
+/* The program's name for OOM reports: the basename of argv[0]. */
+static void ctx_name(struct mm_ctx *c, const char *args, unsigned len)
+{
+	const char *base = args;
+
+	for (unsigned i = 0; i < len && args[i]; i++)
+		if (args[i] == '/')
+			base = &args[i + 1];
+	for (unsigned i = 0; i < sizeof(c->name) - 1 &&
+	     base + i < args + len && base[i]; i++)
+		c->name[i] = base[i];
+}
+
+/*
+ * MM_MLOCKALL: flags MCL_*.  The context is never reclaimed from, may use
+ * the reserve below the min watermark, and (MCL_CURRENT) has every page
+ * mapped now - of the stack only the top STACK_LOCKED - and
+ * (MCL_FUTURE) every later mapping populated as it is made.
+ */
+static int h_mlockall(struct ipc_msg *m, void *unused)
+{
+	uint64_t flags = m->w[0];
+	struct mm_ctx *c = client(m);
+	struct vma *v;
+	int err = 0;
+
+	(void)unused;
+	if (!c)
+		err = -EPERM;
+	else if (!flags || (flags & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE |
+						 MCL_ONFAULT)))
+		err = -EINVAL;
+	if (!err) {
+		c->locked = true;
+		mm_alloc_reserve = true;
+	}
+	if (!err && (flags & MCL_CURRENT) && !(flags & MCL_ONFAULT))
+		vma_for_each(v, &c->vmas) {
+			vaddr_t start = v->start;
+
+			if (v->end == c->stack_top &&
+			    v->end - v->start > STACK_LOCKED)
+				start = v->end - STACK_LOCKED;
+			populate(c, v, start, v->end);
+		}
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
+/*
+ * MM_MLOCK: addr, len, lock.  Lock: every page of the range is made
+ * resident now and never reclaimed (VMA_LOCKED); unlock undoes it.  Like
+ * Linux, addr is rounded down to a page and the range must be mapped.
+ * Processes lock their IPC receive buffer this way: the kernel cannot
+ * fault a page in while it delivers a message into it.
+ */
+static int h_mlock(struct ipc_msg *m, void *unused)
+{
+	struct mm_ctx *c = client(m);
+	vaddr_t start = m->w[0] & PAGE_MASK, end;
+	bool lock = m->w[2] != 0;
+	struct vma *v;
+	int err;
+
+	(void)unused;
+	if (!c)
+		err = -EPERM;
+	else if (m->w[2] > 1)
+		err = -EINVAL;
+	else if ((err = range_check(start, m->w[1] + (m->w[0] - start),
+				    &end)) != 0)
+		;
+	else if (!range_mapped(c, start, end))
+		err = -ENOMEM;
+	else
+		err = carve(c, start, end);
+	for (vaddr_t at = start; !err && at < end; at = v->end) {
+		v = vma_find(&c->vmas, at);
+		if (!(v->flags & VMA_IO))
+			v->flags = lock ? v->flags | VMA_LOCKED :
+				   v->flags & ~VMA_LOCKED;
+		if (lock)
+			populate(c, v, v->start, v->end);
+	}
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
 static const ipc_handler mm_handlers[MM_LABEL_COUNT] = {
 	[MM_MMAP - MM_MMAP] = h_mmap,
 	[MM_MUNMAP - MM_MMAP] = h_munmap,
@@ -594,9 +710,17 @@ static const ipc_handler mm_handlers[MM_LABEL_COUNT] = {
 	[MM_EXIT - MM_MMAP] = h_exit,
 	[MM_SET_OOM_ADJ - MM_MMAP] = h_set_oom_adj,
 	[MM_DMA_ALLOC - MM_MMAP ... MM_DMA_UNPIN - MM_MMAP] = dma_request,
+	[MM_MLOCKALL - MM_MMAP] = h_mlockall,
+	[MM_SWAP_OFFER - MM_MMAP] = swap_offer,
+	[MM_OOM_NOTIFY - MM_MMAP] = oom_notify_request,
+	[MM_OOM_VICTIMS - MM_MMAP] = oom_victims_request,
+	[MM_KSWAPD - MM_MMAP] = kswapd_request,
+	[MM_MLOCK - MM_MMAP] = h_mlock,
 };
 
 const struct ipc_proto mm_protos[] = {
-	{ MM_MMAP, MM_LABEL_COUNT, mm_handlers, 0 },
+	{ MM_MMAP, MM_LABEL_COUNT, mm_handlers,
+	  1ull << (MM_SWAP_OFFER - MM_MMAP) |
+	  1ull << (MM_OOM_NOTIFY - MM_MMAP) },
 };
 const unsigned mm_nprotos = 1;

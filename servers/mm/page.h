@@ -22,7 +22,9 @@
  * those two fields mean something else for user pages, which are never slab
  * pages: ->owner heads the page's reverse-map list (rmap.c: every page-map
  * entry that maps the frame) and ->index is the page's offset in its
- * shared object, if it belongs to one.
+ * shared object, if it belongs to one; a private page in the swap cache
+ * (PG_swapcache) has its slot in ->private and ->index chains it in the
+ * cache's hash table (swap.c).
  *
  * The mm server sees every frame through a linear "physmap": the byte at
  * physical address P is at virtual address mm_physmap_base + P.  Host tests
@@ -46,6 +48,7 @@ enum page_flags {
 	PG_swapcache	= 1u << 9,	/* in the swap cache (private = slot) */
 	PG_locked	= 1u << 10,	/* I/O or state change in progress */
 	PG_writeback	= 1u << 11,	/* being written back */
+	PG_readahead	= 1u << 12,	/* read ahead, not yet faulted on */
 };
 
 struct page {

@@ -12,7 +12,10 @@
  *   private anonymous   read: the zero page; write: a zeroed frame
  *   module segment      a private copy of the module's bytes (bss: zero)
  *   shared anonymous    the shared object's frame for that offset
- * A present entry written to goes through copy-on-write (anon.c).  The
+ * A swap entry (PME_SWAP) is read back, from the swap cache or the disk
+ * (swap.c).  A present entry written to goes through copy-on-write (anon.c).
+ * Before any of that, mm_reserve() makes sure the fault can allocate,
+ * reclaiming (or OOM-killing) first if free memory is short.  The
  * mapping given to the kernel is writable only if the VMA allows writes
  * and the entry is ours alone (or shared on purpose).
  *
@@ -28,7 +31,11 @@
 #include <string.h>
 #include "mm.h"
 
+#define SIGBUS		7
+#define SIGKILL		9
 #define SIGSEGV		11
+#define FAULT_NEED	(8 + 32)	/* frames a fault may take: page-map
+					 * nodes, slab, swap-in readahead */
 #define FAULT_AROUND	16		/* pages, Linux's default window */
 
 static struct page *fill_module(const struct mm_object *o, vaddr_t va)
@@ -120,7 +127,9 @@ int fault_fill(struct mm_ctx *c, struct vma *v, vaddr_t va, bool write,
 	if (!e)
 		return -ENOMEM;
 	*ep = e;
-	if (!(*e & PME_PRESENT))
+	if (*e & PME_SWAP)
+		err = swap_in(c, va, e, write);
+	else if (!(*e & PME_PRESENT))
 		err = fill(c, v, va, e, write);
 	else
 		err = write ? anon_write_fault(c, va, e) : 0;
@@ -169,6 +178,7 @@ void fault_handle(struct ipc_msg *m)
 	struct pager_resume_rep *rp = IPC_REP(m, struct pager_resume_rep);
 	struct vma *v;
 	uint64_t *e;
+	int err;
 
 	mm_stats.pgfault++;
 	if (LOG_LEVEL >= 3)
@@ -180,7 +190,24 @@ void fault_handle(struct ipc_msg *m)
 	if (!c || !(v = vma_find(&c->vmas, addr)) || addr < v->start ||
 	    !access_ok(v, acc))
 		goto segv;
-	if (fault_fill(c, v, va, write, &prot, &e))
+	if (!c->oom_killed)
+		mm_reserve(FAULT_NEED, c, "page fault");
+	if (c->oom_killed) {
+		reply_fail(m, SIGKILL);
+		return;
+	}
+	err = fault_fill(c, v, va, write, &prot, &e);
+	if (err == -EIO) {
+		reply_fail(m, SIGBUS);		/* the swap device failed */
+		return;
+	}
+	if (err == -ENOMEM) {
+		mm_log("mm: pid %u (%s): out of memory at %#lx\n", c->pid,
+		       c->name, (unsigned long)addr);
+		reply_fail(m, SIGKILL);
+		return;
+	}
+	if (err)
 		goto segv;
 	*e |= PME_MAPPED;
 	rp->maps[0] = (struct as_map_op){ .va = va | prot, .pfn = pme_pfn(*e) };

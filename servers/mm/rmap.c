@@ -66,6 +66,18 @@ void rmap_walk(struct page *p, void (*fn)(struct mm_ctx *, vaddr_t, void *),
 		fn(it->ctx, it->va, arg);
 }
 
+/* The first mapping of p, if any (reclaim unmaps them one by one). */
+bool rmap_first(struct page *p, struct mm_ctx **c, vaddr_t *va)
+{
+	struct rmap_item *it = p->owner;
+
+	if (!it)
+		return false;
+	*c = it->ctx;
+	*va = it->va;
+	return true;
+}
+
 struct check_state {
 	int err;
 	struct mm_ctx *ctx;

@@ -148,6 +148,10 @@ int ctx_map_now(struct mm_ctx *c, vaddr_t va, uint64_t e, unsigned prot)
 void pme_drop(struct mm_ctx *c, vaddr_t va, uint64_t *e)
 {
 	if (!(*e & PME_PRESENT)) {
+		if (*e & PME_SWAP) {
+			swap_entry_put(pme_pfn(*e));
+			c->swapents--;
+		}
 		*e = 0;
 		return;
 	}
@@ -157,8 +161,10 @@ void pme_drop(struct mm_ctx *c, vaddr_t va, uint64_t *e)
 		struct page *p = pfn_to_page(pme_pfn(*e));
 
 		rmap_remove(p, c, va);
-		frame_put(p);
 		c->rss--;
+		if (p->mapcount == 0 && page_has(p, PG_swapcache))
+			swap_cache_release_unused(p);	/* drops the cache's ref */
+		frame_put(p);
 	}
 	*e = 0;
 }

@@ -79,6 +79,26 @@ int mlockall(int flags)
 	return (int)os_result(ipc_request(H_MM, MM_MLOCKALL, 1, &m, NULL, 0));
 }
 
+static int mlock_call(const void *addr, size_t len, int lock)
+{
+	struct ipc_msg m = { 0 };
+
+	m.w[0] = (uintptr_t)addr;
+	m.w[1] = len;
+	m.w[2] = (unsigned)lock;
+	return (int)os_result(ipc_request(H_MM, MM_MLOCK, 3, &m, NULL, 0));
+}
+
+int mlock(const void *addr, size_t len)
+{
+	return mlock_call(addr, len, 1);
+}
+
+int munlock(const void *addr, size_t len)
+{
+	return mlock_call(addr, len, 0);
+}
+
 /* Returns the error number itself, as POSIX specifies. */
 int posix_madvise(void *addr, size_t len, int advice)
 {

@@ -19,6 +19,8 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,9 +55,19 @@ void __libc_start(uint64_t *sp)
 	exit(main(argc, argv, envp));
 }
 
+/*
+ * The receive buffer is locked resident: the kernel copies replies into it
+ * and cannot fault a page in to do so, and under memory pressure the pager
+ * would otherwise swap it out.  (After fork the child's copy is locked
+ * too: mm copies the VMA as it is.)
+ */
 void os_recvbuf_register(void)
 {
+	static bool locked;
+
 	sys2(SYS_IPC_SET_RECVBUF, __libc_recvbuf, sizeof(__libc_recvbuf));
+	if (!locked)
+		locked = mlock(__libc_recvbuf, sizeof(__libc_recvbuf)) == 0;
 }
 
 int os_recvbuf_use(void *buf, size_t len)

@@ -82,5 +82,7 @@ int madvise(void *addr, size_t len, int advice);
 int posix_madvise(void *addr, size_t len, int advice);
 int mincore(void *addr, size_t len, unsigned char *vec);
 int mlockall(int flags);
+int mlock(const void *addr, size_t len);
+int munlock(const void *addr, size_t len);
 
 #endif /* _SYS_MMAN_H */

@@ -47,6 +47,7 @@ enum mm_label {
 	MM_KSWAPD,		/* from mm's own kswapd thread: one batch */
 	/* side-by-side pagers (issue 6) */
 	MM_FRAMES_GRANT,	/* from proc: give frames to another pager */
+	MM_MLOCK,		/* addr, len, lock (1) or unlock (0) */
 	MM_LABEL_END
 };
 #define MM_LABEL_COUNT	(MM_LABEL_END - MM_MMAP)

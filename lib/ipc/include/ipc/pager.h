@@ -65,7 +65,9 @@ IPC_MSG_ASSERT(struct pager_resume_rep);
 
 /* PAGER_FAIL (pager -> kernel) */
 struct pager_fail_rep {
-	uint64_t signal;	/* SIGSEGV or SIGBUS */
+	uint64_t signal;	/* SIGSEGV, SIGBUS, or SIGKILL (the pager
+				 * killed the task: out of memory); any
+				 * other value is taken as SIGSEGV */
 };
 IPC_MSG_ASSERT(struct pager_fail_rep);
 

@@ -25,11 +25,14 @@ enum proc_label {
 				 * the caller's image; no reply on success */
 	PROC_REGISTER,		/* buffer name, handle in w1 (R_SEND kept) */
 	PROC_LOOKUP,		/* buffer name -> handle in w1 */
+	PROC_OOM_ADJ,		/* pid, value (-1000..1000): oom_score_adj */
 	PROC_LABEL_END
 };
 #define PROC_LABEL_COUNT	(PROC_LABEL_END - PROC_SPAWN)
 
 #define PROC_WNOHANG	1
+#define PROC_SPAWN_SERVER 1	/* PROC_SPAWN flag, from init only: a server
+				 * (oom_score_adj -1000: never OOM-killed) */
 #define PROC_NAME_MAX	32
 
 /*
@@ -71,6 +74,9 @@ struct proc_register_rep { int64_t status; };
 /* PROC_LOOKUP has no request words, only the name in the buffer. */
 struct proc_lookup_rep { int64_t status; uint64_t handle; };
 
+struct proc_oom_adj_req { uint64_t pid; int64_t value; };
+struct proc_oom_adj_rep { int64_t status; };
+
 IPC_MSG_ASSERT(struct proc_spawn_req);
 IPC_MSG_ASSERT(struct proc_spawn_rep);
 IPC_MSG_ASSERT(struct proc_wait_req);
@@ -89,6 +95,8 @@ IPC_MSG_ASSERT(struct proc_exec_rep);
 IPC_MSG_ASSERT(struct proc_register_req);
 IPC_MSG_ASSERT(struct proc_register_rep);
 IPC_MSG_ASSERT(struct proc_lookup_rep);
+IPC_MSG_ASSERT(struct proc_oom_adj_req);
+IPC_MSG_ASSERT(struct proc_oom_adj_rep);
 _Static_assert(__builtin_offsetof(struct proc_register_req, handle) ==
 	       IPC_HANDLE_WORD * 8 &&
 	       __builtin_offsetof(struct proc_lookup_rep, handle) ==
