@@ -452,6 +452,39 @@ static void test_second_chance(void)
 	t_pass();
 }
 
+/*
+ * lru_isolate_page (MADV_PAGEOUT): a named page leaves its list at once,
+ * keeps its active/inactive identity for putback, and counts as isolated.
+ */
+static void test_isolate_page(void)
+{
+	struct list_head out;
+
+	t_begin("mm.lru.isolate_page");
+	pages_init();
+	list_init(&out);
+	op_add(1, false);
+	op_add(2, true);
+	op_mark_accessed(1);
+	lru_isolate_page(&lv, &pages[1], &out);
+	lru_isolate_page(&lv, &pages[2], &out);
+	T_ASSERT(lv.nr_isolated == 2);
+	T_ASSERT(lv.nr_pages[LRU_INACTIVE_ANON] == 0 &&
+		 lv.nr_pages[LRU_ACTIVE_ANON] == 0);
+	T_ASSERT(!page_has(&pages[1], PG_lru | PG_referenced));
+	T_ASSERT(page_has(&pages[2], PG_active));
+	T_CHECK(lru_check(&lv));
+	/* page 1 is reclaimed, page 2 goes back where it was */
+	list_del(&pages[1].lru);
+	lru_note_reclaimed(&lv, 1);
+	T_ASSERT(lru_putback(&lv, &out) == 1);
+	T_ASSERT(lv.nr_isolated == 0 && list_empty(&out));
+	T_ASSERT(lv.nr_pages[LRU_ACTIVE_ANON] == 1 &&
+		 page_has(&pages[2], PG_lru | PG_active));
+	T_CHECK(lru_check(&lv));
+	t_pass();
+}
+
 /* A scan never sees a page twice, however large nr_to_scan is. */
 static void test_scan_bounds(void)
 {
@@ -549,6 +582,7 @@ int main(void)
 {
 	t_seed_init(777);
 	test_second_chance();
+	test_isolate_page();
 	test_scan_bounds();
 	test_ratio();
 	test_random();
