@@ -99,6 +99,8 @@ static const char *signame(int sig)
 	return sig > 0 && sig < 16 && names[sig] ? names[sig] : "signal";
 }
 
+static int report_status(const char *name, int status);
+
 static int cmd_run(int argc, char **argv)
 {
 	char buf[LINE_MAX + 2];
@@ -106,10 +108,12 @@ static int cmd_run(int argc, char **argv)
 	struct proc_wait_rep wp;
 	size_t n = 0;
 	long err;
-	int status;
+	bool background = argc > 2 && !strcmp(argv[argc - 1], "&");
 
+	if (background)
+		argv[--argc] = NULL;
 	if (argc < 2) {
-		printf("usage: run NAME [ARGS...]\n");
+		printf("usage: run NAME [ARGS...] [&]\n");
 		return 1;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -125,20 +129,47 @@ static int cmd_run(int argc, char **argv)
 		printf("run: %s: %s\n", argv[1], strerror((int)-err));
 		return 1;
 	}
+	if (background) {		/* `wait` collects it */
+		printf("[%lu] %s\n", (unsigned long)sp.pid, argv[1]);
+		return 0;
+	}
 	err = proc_req_wait(proc_h, &(struct proc_wait_req){
 				.pid = (int64_t)sp.pid, .options = 0 }, &wp);
 	if (err) {
 		printf("run: wait: %s\n", strerror((int)-err));
 		return 1;
 	}
-	status = (int)wp.wstatus;
+	return report_status(argv[1], (int)wp.wstatus);
+}
+
+/* wait [PID]: collect a background program (any, without PID). */
+static int cmd_wait(int argc, char **argv)
+{
+	struct proc_wait_rep wp;
+	char name[16];
+	long err = proc_req_wait(proc_h, &(struct proc_wait_req){
+			.pid = argc > 1 ? strtol(argv[1], NULL, 10) : -1,
+			.options = 0 }, &wp);
+
+	if (err) {
+		printf("wait: %s\n", strerror((int)-err));
+		return 1;
+	}
+	snprintf(name, sizeof(name), "[%lu]", (unsigned long)wp.pid);
+	printf("%s done\n", name);
+	return report_status(name, (int)wp.wstatus);
+}
+
+/* Say how a program ended; 0 if it exited with status 0. */
+static int report_status(const char *name, int status)
+{
 	if (status & 0x7f) {
-		printf("run: %s: killed by %s (%d)\n", argv[1],
+		printf("run: %s: killed by %s (%d)\n", name,
 		       signame(status & 0x7f), status & 0x7f);
 		return 1;
 	}
 	if (status >> 8) {
-		printf("run: %s: exit status %d\n", argv[1], status >> 8);
+		printf("run: %s: exit status %d\n", name, status >> 8);
 		return 1;
 	}
 	return 0;
@@ -196,6 +227,8 @@ static const struct command commands[] = {
 	  cmd_ps },
 	{ "run", "run NAME [ARGS]: start a boot-module program, wait",
 	  cmd_run },
+	{ "wait", "wait [PID]: collect a program started with run ... &",
+	  cmd_wait },
 	{ "kill", "kill PID [SIG]: send a signal (default SIGKILL)", cmd_kill },
 	{ "meminfo", "memory summary (/proc/meminfo layout)", cmd_meminfo },
 	{ "vmstat", "event counters (/proc/vmstat layout)", cmd_vmstat },
