@@ -48,6 +48,8 @@ enum mm_label {
 	/* side-by-side pagers (issue 6) */
 	MM_FRAMES_GRANT,	/* from proc: give frames to another pager */
 	MM_MLOCK,		/* addr, len, lock (1) or unlock (0) */
+	MM_FRAMES_ADOPT,	/* from proc to a side-by-side pager: frames
+				 * another pager granted it (issue 6) */
 	MM_LABEL_END
 };
 #define MM_LABEL_COUNT	(MM_LABEL_END - MM_MMAP)
@@ -178,6 +180,38 @@ long mm_req_fork(uint64_t h, const struct mm_fork_req *rq,
 		 struct mm_spawn_rep *rp, uint64_t *rtag);
 long mm_req_exit(uint64_t h, const struct mm_exit_req *rq);
 long mm_req_set_oom_adj(uint64_t h, const struct mm_set_oom_adj_req *rq);
+
+/*
+ * Side-by-side pagers (docs/pager-protocol.md).  A second pager runs as an
+ * ordinary process of the first; the process server starts it with its
+ * serving endpoint in slot MM_H_PAGER_EP and argv[1] "--side-by-side".
+ * MM_FRAMES_GRANT (proc -> first pager, carrying the recipient's task
+ * handle in w1): allocate npages contiguous frames, map them read-write
+ * into the recipient's context ctx at BOOT_PHYSMAP_BASE + paddr in a
+ * locked region, and give the recipient their ownership (SYS_FRAME_GIVE).
+ * The first grant to a context also maps, read-only, a copy of struct
+ * bootinfo at MM_GRANT_BOOTINFO_VA and each boot module at
+ * BOOT_PHYSMAP_BASE + its paddr.  npages = 0 and no handle: reclaim the
+ * grants of recipients that died (their frames come back to the pool).
+ * MM_FRAMES_ADOPT (proc -> recipient): the block [pfn, pfn + npages) is
+ * yours now, mapped as above.
+ */
+#define MM_H_PAGER_EP		4	/* slot of a side-by-side pager's endpoint */
+#define MM_GRANT_MAX_PAGES	1024	/* one block: 4 MiB */
+#define MM_GRANT_BOOTINFO_VA	0x00003ffffff00000ull /* BOOT_PHYSMAP_BASE
+							 - 1 MiB */
+#define MM_SIDE_BY_SIDE_ARG	"--side-by-side"
+
+struct mm_frames_grant_req { uint64_t unused, task, ctx, npages; };
+struct mm_frames_grant_rep { int64_t status; uint64_t pfn, npages; };
+struct mm_frames_adopt_req { uint64_t pfn, npages; };
+struct mm_frames_adopt_rep { int64_t status; };
+IPC_MSG_ASSERT(struct mm_frames_grant_req);
+IPC_MSG_ASSERT(struct mm_frames_grant_rep);
+IPC_MSG_ASSERT(struct mm_frames_adopt_req);
+IPC_MSG_ASSERT(struct mm_frames_adopt_rep);
+_Static_assert(__builtin_offsetof(struct mm_frames_grant_req, task) ==
+	       IPC_HANDLE_WORD * 8, "MM_FRAMES_GRANT's handle word");
 
 /*
  * DMA memory: physically contiguous frames below 4 GiB, mapped read-write
