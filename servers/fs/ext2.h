@@ -267,6 +267,8 @@ int ext2_mount(struct ext2_fs *fs, const struct ext2_bdev *bdev, void *cache,
 /* Writes every dirty buffer, the group descriptors and the superblock,
  * then flushes the device. */
 int ext2_sync(struct ext2_fs *fs);
+/* The same without the device flush: everything handed to the device. */
+int ext2_writeback(struct ext2_fs *fs);
 /* Validator: no buffer pinned, and every free count (per group and in the
  * superblock) agrees with the bitmaps.  0 or -EIO (with fs->why). */
 int ext2_check(struct ext2_fs *fs);

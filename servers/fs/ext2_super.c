@@ -415,6 +415,16 @@ int ext2_ifree(struct ext2_fs *fs, uint32_t ino, bool isdir)
 int ext2_sync(struct ext2_fs *fs)
 {
 	const struct ext2_bdev *bd = fs->bdev;
+	int err = ext2_writeback(fs);
+
+	if (!err && bd->flush)
+		err = bd->flush(bd->ctx);
+	return err ? -EIO : 0;
+}
+
+int ext2_writeback(struct ext2_fs *fs)
+{
+	const struct ext2_bdev *bd = fs->bdev;
 	int err = ext2_cache_flush(fs);
 
 	if (!err && fs->gdt_dirty) {
@@ -429,8 +439,6 @@ int ext2_sync(struct ext2_fs *fs)
 				sizeof(fs->sb));
 		fs->sb_dirty = err != 0;
 	}
-	if (!err && bd->flush)
-		err = bd->flush(bd->ctx);
 	return err ? -EIO : 0;
 }
 

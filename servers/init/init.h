@@ -23,4 +23,9 @@ uint64_t proc_shell_handle(void);
 void shell_main(uint64_t proc_h, const char *script)
 	__attribute__((noreturn));
 
+/* shell_fs.c: ls, cat, sync; rbuf is the shell's receive buffer */
+int shell_ls(uint64_t proc_h, char *rbuf, int argc, char **argv);
+int shell_cat(uint64_t proc_h, char *rbuf, int argc, char **argv);
+int shell_sync(uint64_t proc_h);
+
 #endif

@@ -220,6 +220,10 @@ static int cmd_oom_adj(int argc, char **argv)
 	return err != 0;
 }
 
+static int cmd_ls(int argc, char **argv) { return shell_ls(proc_h, reply_buf, argc, argv); }
+static int cmd_cat(int argc, char **argv) { return shell_cat(proc_h, reply_buf, argc, argv); }
+static int cmd_sync(int argc, char **argv) { return shell_sync(proc_h); }
+
 static const struct command commands[] = {
 	{ "help", "list commands", cmd_help },
 	{ "echo", "echo ARGS: print the arguments", cmd_echo },
@@ -238,6 +242,9 @@ static const struct command commands[] = {
 	{ "mmcheck", "validate mm's data structures", cmd_mmcheck },
 	{ "oom_score_adj", "oom_score_adj PID VALUE: OOM-kill preference",
 	  cmd_oom_adj },
+	{ "ls", "ls [PATH...]: list directories on the file system", cmd_ls },
+	{ "cat", "cat PATH...: print files", cmd_cat },
+	{ "sync", "write the file system's changes to the disk", cmd_sync },
 	{ "halt", "halt [CODE]: stop the system, QEMU exits", cmd_halt },
 	{ NULL, NULL, NULL },
 };

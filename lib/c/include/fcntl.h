@@ -1,8 +1,8 @@
 /*
  * fcntl.h - opening files and descriptor control, with Linux's flags.
  *
- * open() fails with ENOSYS until there is a file server; fcntl() works
- * on the descriptor table in lib/c/sys/fd.c.  The S_I* mode bits that
+ * open() opens files on the file server (lib/c/sys/file.c); fcntl()
+ * works on the descriptor table in lib/c/sys/fd.c.  The S_I* mode bits that
  * POSIX also makes visible here come from <sys/stat.h>.
  */
 #ifndef _FCNTL_H

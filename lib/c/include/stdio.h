@@ -61,6 +61,10 @@ int fflush(FILE *f);
 int ferror(FILE *f);
 void clearerr(FILE *f);
 int fileno(FILE *f);
+
+/* Files by name (lib/c/sys/file.c). */
+int rename(const char *from, const char *to);
+int remove(const char *path);
 void perror(const char *s);
 
 void __libc_stdio_flush(void);

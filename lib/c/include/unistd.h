@@ -3,10 +3,9 @@
  *
  * Implemented by lib/c's OS layer (lib/c/sys): start.c, proc.c and
  * fork.c for processes, fd.c for descriptors (of two kinds so far:
- * console.c and pipe.c, which also has pipe()), path.c for calls that
- * take a path, brk.c for the break, time.c for sleeping, sysconf.c for
- * sysconf.  Calls that need a file system fail with ENOSYS until the
- * file server exists; the exec family fails with ENOSYS too.
+ * console.c, pipe.c, which also has pipe(), and file.c, files on the
+ * file server, with the calls that take a path), brk.c for the break,
+ * time.c for sleeping, sysconf.c for sysconf.
  */
 #ifndef _UNISTD_H
 #define _UNISTD_H
@@ -67,6 +66,11 @@ int pipe(int fds[2]);
 int isatty(int fd);
 int unlink(const char *path);
 int access(const char *path, int mode);
+int rmdir(const char *path);
+int truncate(const char *path, off_t len);
+int fsync(int fd);
+int fdatasync(int fd);
+void sync(void);
 
 long sysconf(int name);
 int getpagesize(void);

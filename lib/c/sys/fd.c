@@ -9,8 +9,8 @@
  * kind of file adds a file_ops and a way to open it, and nothing here.
  *
  * Descriptors 0, 1 and 2 start out naming the console; pipe() (pipe.c)
- * makes pipe descriptors.  open() fails with ENOSYS until the file
- * server exists.
+ * makes pipe descriptors, open() (file.c) descriptors of files on the
+ * file server.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -255,15 +255,4 @@ int fcntl(int fd, int cmd, ...)
 	default:
 		return (int)os_result(-EINVAL);
 	}
-}
-
-/* No file server yet: nothing can be opened by name. */
-int open(const char *path, int flags, ...)
-{
-	return (int)os_result(-ENOSYS);
-}
-
-int creat(const char *path, mode_t mode)
-{
-	return open(path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }

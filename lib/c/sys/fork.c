@@ -47,6 +47,7 @@ pid_t fork(void)
 	__libc_stdio_flush();
 	if (__fork_save(&rs)) {
 		os_recvbuf_register();		/* the child's thread is new */
+		os_file_fork_child();
 		return 0;
 	}
 	sp = ((uintptr_t)&rs - FORK_STACK_GAP) & ~(uintptr_t)15;

@@ -10,7 +10,7 @@
  *
  * Descriptors: fd.c owns the table, mapping a descriptor number to a
  * struct file (an "open file description": what dup() shares).  Each
- * kind of file (console.c, pipe.c; files once their server exists)
+ * kind of file (console.c, pipe.c, file.c)
  * supplies a struct file_ops.  Processes are single-threaded, so
  * nothing here locks.
  */
@@ -89,6 +89,15 @@ struct file *fd_file(int fd);
  * returns the descriptor or -EMFILE.  cloexec is FD_CLOEXEC or 0.
  */
 int fd_install(struct file *f, int min, int cloexec);
+
+/* ---- files on the file server (file.c, dir.c) ---- */
+
+/* The handle to the file server ("fs"), looked up on first use. */
+long os_fs_handle(uint64_t *h);
+/* The server's name for the file open as fd: -EBADF if fd is not one. */
+int os_file_ident(int fd, uint64_t *ino, uint64_t *gen);
+/* In a child after fork: handles did not survive, look up again. */
+void os_file_fork_child(void);
 
 /* ---- the console (console.c) ---- */
 

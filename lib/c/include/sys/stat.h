@@ -3,8 +3,8 @@
  * S_I* mode bits, stat and fstat.
  *
  * Implemented in lib/c/sys/fd.c (fstat, asking the descriptor's kind)
- * and lib/c/sys/path.c (the calls that take a path, which fail with
- * ENOSYS until there is a file server).
+ * and lib/c/sys/file.c (the calls that take a path; chmod fails with
+ * ENOSYS, in path.c).
  */
 #ifndef _SYS_STAT_H
 #define _SYS_STAT_H
