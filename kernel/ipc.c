@@ -16,7 +16,9 @@
  *
  * When the last receive right of an endpoint closes, the endpoint is dead:
  * queued senders fail with -EPIPE (a faulting thread gets SIGBUS at its
- * supervisor), and so does every later send.
+ * supervisor, vector EXC_VEC_PAGER_DIED), and so does every later send.
+ * A fault the pager had received but not answered fails the same way when
+ * the pager's thread dies (ipc_cancel fails its caller).
  *
  * A notification is a word of bits.  Signalling ORs bits in and wakes a
  * thread waiting on it, or one receiving on the endpoint it is bound to.
@@ -63,7 +65,7 @@ static void fail_sender(struct thread *t, int err)
 		arch_sys_ret(&t->regs, (uint64_t)(int64_t)err);
 		sched_make_runnable(t);
 	} else if (t->send_kind == SEND_FAULT) {
-		exception_raise(t, 7 /* SIGBUS */, EXC_VEC_PAGER, 0,
+		exception_raise(t, 7 /* SIGBUS */, EXC_VEC_PAGER_DIED, 0,
 				IPC_MSG_CAST(t->kmsg,
 					     struct pager_fault_req)->addr);
 	} else {

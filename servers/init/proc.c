@@ -28,6 +28,7 @@
 #define EPERM		1
 #define ENOMEM		12
 #define ENOSYS		38
+#define EOPNOTSUPP	95
 #define SIGKILL		9
 
 enum proc_state { P_FREE, P_LIVE, P_ZOMBIE };
@@ -37,6 +38,7 @@ struct proc {
 	uint32_t pid, ppid;
 	uint64_t task;			/* handle to the kernel task */
 	uint64_t ctx;			/* memory context in the pager */
+	uint64_t pager;			/* handle to that pager, as proc */
 	int status;			/* Linux wait status, once a zombie */
 	char name[32];
 	int64_t wait_for;		/* waiting: pid, -1 any; 0 not waiting */
@@ -48,6 +50,7 @@ static uint32_t next_pid = 2;
 static uint64_t proc_ep;
 static char recvbuf[IPC_BUF_MAX];
 static char ps_buf[IPC_BUF_MAX];
+static char ps_side[IPC_BUF_MAX];
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -165,6 +168,8 @@ static void wake_init(struct proc *child)
 	init_wait_reply = 0;
 }
 
+static void side_pager_died(const struct proc *p);
+
 /* Kill p's task, free its memory, make it a zombie with `status`. */
 static void proc_die(struct proc *p, int status)
 {
@@ -176,9 +181,10 @@ static void proc_die(struct proc *p, int status)
 	}
 	sys1(SYS_TASK_KILL, p->task);
 	sys1(SYS_HANDLE_CLOSE, p->task);
-	mm_req_exit(INIT_H_MM_PROC, &(struct mm_exit_req){ .ctx = p->ctx });
+	mm_req_exit(p->pager, &(struct mm_exit_req){ .ctx = p->ctx });
 	p->state = P_ZOMBIE;
 	p->status = status;
+	side_pager_died(p);
 	names_drop_owner(p->pid);
 	pipe_exit(p->pid);
 	for (int i = 0; i < PROC_MAX; i++)
@@ -194,18 +200,19 @@ static void proc_die(struct proc *p, int status)
 
 /* A fresh memory context for pid from the pager (MM_SPAWN, or MM_FORK of
  * parent_ctx when args is NULL), with both its handles. */
-static long pager_new_ctx(uint32_t pid, const char *args, unsigned len,
-			  uint64_t parent_ctx, struct mm_spawn_rep *mr)
+static long pager_new_ctx(uint64_t pager, uint32_t pid, const char *args,
+			  unsigned len, uint64_t parent_ctx,
+			  struct mm_spawn_rep *mr)
 {
 	uint64_t rtag;
 	long err;
 
 	if (args)
-		err = mm_req_spawn(INIT_H_MM_PROC,
+		err = mm_req_spawn(pager,
 				   &(struct mm_spawn_req){ .pid = pid }, args,
 				   len, mr, &rtag);
 	else
-		err = mm_req_fork(INIT_H_MM_PROC,
+		err = mm_req_fork(pager,
 				  &(struct mm_fork_req){
 					.parent_ctx = parent_ctx,
 					.child_pid = pid },
@@ -218,10 +225,12 @@ static long pager_new_ctx(uint32_t pid, const char *args, unsigned len,
 /*
  * Create the task and thread for a fresh memory context (the pager's reply
  * in mr: AS handle, client handle, context, entry, stack), the thread
- * starting with `arg` in its first argument register.
+ * starting with `arg` in its first argument register.  A side-by-side
+ * pager also gets serve_ep, the endpoint it serves, in slot MM_H_PAGER_EP
+ * before its thread starts.
  */
 static int proc_start(struct proc *p, const struct mm_spawn_rep *mr,
-		      uint64_t arg)
+		      uint64_t arg, uint64_t serve_ep)
 {
 	uint64_t as = mr->as, mm_ep = mr->ep;
 	long exc = -1, task = -1, err;
@@ -236,7 +245,9 @@ static int proc_start(struct proc *p, const struct mm_spawn_rep *mr,
 		     H_PROC ||
 		     sys4(SYS_HANDLE_GIVE, task, mm_ep, R_SEND, 0) != H_MM ||
 		     sys4(SYS_HANDLE_GIVE, task, task, R_ALL, 0) !=
-		     H_SELF_TASK))
+		     H_SELF_TASK ||
+		     (serve_ep && sys4(SYS_HANDLE_GIVE, task, serve_ep, R_ALL,
+				       0) != MM_H_PAGER_EP)))
 		err = -ENOMEM;
 	if (!err)
 		err = sys6(SYS_THREAD_CREATE, task, mm_ep, mr->entry, mr->sp,
@@ -250,8 +261,7 @@ static int proc_start(struct proc *p, const struct mm_spawn_rep *mr,
 			sys1(SYS_TASK_KILL, task);
 			sys1(SYS_HANDLE_CLOSE, task);
 		}
-		mm_req_exit(INIT_H_MM_PROC,
-			    &(struct mm_exit_req){ .ctx = p->ctx });
+		mm_req_exit(p->pager, &(struct mm_exit_req){ .ctx = p->ctx });
 		return (int)err;
 	}
 	p->task = (uint64_t)task;
@@ -259,17 +269,246 @@ static int proc_start(struct proc *p, const struct mm_spawn_rep *mr,
 	return 0;
 }
 
+
+/*
+ * Side-by-side pagers.  `run --pager SPEC PROG` (PROC_SPAWN_PAGER) has PROG
+ * served by the pager SPEC names: "NAME[,OPT...]", each OPT passed to the
+ * pager as --OPT.  The first pager (pager= on the kernel command line)
+ * serves as usual; any other is started on first use as an ordinary
+ * process of the first pager: with MM_SIDE_BY_SIDE_ARG, the endpoint it
+ * serves in slot MM_H_PAGER_EP, and SIDE_PAGER_PAGES frames the first
+ * pager grants it block by block (MM_FRAMES_GRANT, then MM_FRAMES_ADOPT
+ * to the new pager).  Only pagers that speak this start protocol may run
+ * side by side.
+ *
+ * When a side-by-side pager dies, every process it served is killed with
+ * SIGBUS (their memory is gone), and the first pager is asked to take
+ * back the frames it granted (MM_FRAMES_GRANT with npages = 0).
+ */
+#define SIDE_PAGERS_MAX		4
+#define SIDE_PAGER_PAGES	(64 * 256)	/* 64 MiB */
+#define SIGBUS			7
+
+static const char *const side_capable[] = { "eagerpager" };
+
+static struct side_pager {
+	bool used;
+	uint32_t pid;
+	uint64_t h;			/* its endpoint, badge MM_BADGE_PROC */
+	char spec[PROC_NAME_MAX];
+} side_pagers[SIDE_PAGERS_MAX];
+
+static char first_pager[PROC_NAME_MAX] = "mm";
+
+static const char *pager_name(uint64_t h)
+{
+	for (int i = 0; i < SIDE_PAGERS_MAX; i++)
+		if (side_pagers[i].used && side_pagers[i].h == h)
+			return side_pagers[i].spec;
+	return first_pager;
+}
+
+/* The first pager's name, from the kernel command line. */
+static void first_pager_init(void)
+{
+	static struct bootinfo boot;
+	const char *s;
+
+	if (sys3(SYS_BOOTINFO, INIT_H_SYS, &boot, sizeof(boot)))
+		return;
+	boot.cmdline[BOOT_CMDLINE_MAX - 1] = 0;
+	for (s = boot.cmdline; (s = strstr(s, "pager=")); s++)
+		if (s == boot.cmdline || s[-1] == ' ') {
+			size_t n = strcspn(s + 6, " ");
+
+			if (n > 0 && n < sizeof(first_pager)) {
+				memcpy(first_pager, s + 6, n);
+				first_pager[n] = 0;
+			}
+			return;
+		}
+}
+
+/* "NAME\0--side-by-side\0--OPT\0...\0\0" from "NAME,OPT,..." */
+static int side_args(const char *spec, char *out, size_t size,
+		     unsigned *len)
+{
+	size_t n = 0, l = strcspn(spec, ",");
+	bool capable = false;
+
+	for (size_t i = 0; i < sizeof(side_capable) / sizeof(side_capable[0]);
+	     i++)
+		capable |= strlen(side_capable[i]) == l &&
+			   !strncmp(side_capable[i], spec, l);
+	if (!capable)
+		return -EOPNOTSUPP;
+	n = (size_t)snprintf(out, size, "%.*s", (int)l, spec) + 1;
+	n += (size_t)snprintf(out + n, size - n, "%s", MM_SIDE_BY_SIDE_ARG) + 1;
+	for (spec += l; *spec == ',' && n + 40 < size; spec += l) {
+		l = strcspn(++spec, ",");
+		n += (size_t)snprintf(out + n, size - n, "--%.*s", (int)l,
+				      spec) + 1;
+	}
+	out[n++] = 0;
+	*len = (unsigned)n;
+	return 0;
+}
+
+/* Have the first pager give sp's process frames, block by block. */
+static uint64_t side_pager_feed(struct proc *p, uint64_t h)
+{
+	uint64_t got = 0;
+
+	while (got < SIDE_PAGER_PAGES) {
+		struct ipc_msg m = { 0 };
+		struct mm_frames_grant_rep rp;
+
+		m.tag = IPC_TAG(MM_FRAMES_GRANT,
+				IPC_MSG_NWORDS(struct mm_frames_grant_req)) |
+			IPC_TAG_HANDLES(1);
+		*IPC_REQ(&m, struct mm_frames_grant_req) =
+			(struct mm_frames_grant_req){
+				.task = p->task, .ctx = p->ctx,
+				.npages = MM_GRANT_MAX_PAGES };
+		if (ipc_call(INIT_H_MM_PROC, &m) || (int64_t)m.w[0] < 0)
+			break;
+		rp = *IPC_REP(&m, struct mm_frames_grant_rep);
+		if (ipc_request_struct(h, MM_FRAMES_ADOPT, &m,
+				       &(struct mm_frames_adopt_req){
+					.pfn = rp.pfn, .npages = rp.npages },
+				       sizeof(struct mm_frames_adopt_req), NULL,
+				       0))
+			break;
+		got += rp.npages;
+	}
+	return got;
+}
+
+static long side_pager_start(const char *spec, struct side_pager *sp)
+{
+	char args[PROC_NAME_MAX + 64];
+	struct mm_spawn_rep mr;
+	unsigned len;
+	struct proc *p;
+	long err, ep = -1, h = -1;
+
+	err = side_args(spec, args, sizeof(args), &len);
+	if (err)
+		return err;
+	p = proc_new();
+	if (!p)
+		return -11;			/* EAGAIN */
+	p->ppid = INIT_PID;
+	p->pager = INIT_H_MM_PROC;
+	strncpy(p->name, args, sizeof(p->name) - 1);
+	err = pager_new_ctx(INIT_H_MM_PROC, p->pid, args, len, 0, &mr);
+	if (!err && (ep = sys0(SYS_EP_CREATE)) < 0)
+		err = ep;
+	if (!err && (h = sys3(SYS_HANDLE_MINT, ep, R_SEND | R_GRANT,
+			       MM_BADGE_PROC)) < 0)
+		err = h;
+	if (!err)
+		err = proc_start(p, &mr, 0, (uint64_t)ep);
+	if (ep > 0)
+		sys1(SYS_HANDLE_CLOSE, ep);	/* only the pager receives */
+	if (err) {
+		if (h > 0)
+			sys1(SYS_HANDLE_CLOSE, h);
+		p->state = P_FREE;
+		return err;
+	}
+	*sp = (struct side_pager){ .used = true, .pid = p->pid,
+				   .h = (uint64_t)h };
+	strncpy(sp->spec, spec, sizeof(sp->spec) - 1);
+	if (side_pager_feed(p, (uint64_t)h) == 0) {
+		proc_die(p, SIGKILL);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The handle to the pager SPEC names, starting it if need be. */
+static long pager_by_spec(const char *spec, uint64_t *h)
+{
+	struct side_pager *free_slot = NULL;
+	long err;
+
+	if (!strcmp(spec, first_pager)) {
+		*h = INIT_H_MM_PROC;
+		return 0;
+	}
+	if (strlen(spec) >= PROC_NAME_MAX)
+		return -EINVAL;
+	for (int i = 0; i < SIDE_PAGERS_MAX; i++) {
+		if (side_pagers[i].used && !strcmp(side_pagers[i].spec, spec)) {
+			*h = side_pagers[i].h;
+			return 0;
+		}
+		if (!side_pagers[i].used && !free_slot)
+			free_slot = &side_pagers[i];
+	}
+	if (!free_slot)
+		return -11;			/* EAGAIN */
+	err = side_pager_start(spec, free_slot);
+	if (!err)
+		*h = free_slot->h;
+	return err;
+}
+
+static void side_pager_died(const struct proc *p)
+{
+	struct side_pager *sp = NULL;
+	struct ipc_msg m = { 0 };
+
+	for (int i = 0; i < SIDE_PAGERS_MAX; i++)
+		if (side_pagers[i].used && side_pagers[i].pid == p->pid)
+			sp = &side_pagers[i];
+	if (!sp)
+		return;
+	sp->used = false;		/* first: its clients' exits skip it */
+	for (int i = 0; i < PROC_MAX; i++)
+		if (procs[i].state == P_LIVE && procs[i].pager == sp->h) {
+			say("init: pid %u (%s) killed by SIGBUS: its pager "
+			    "%s (pid %u) died\n", procs[i].pid, procs[i].name,
+			    sp->spec, sp->pid);
+			proc_die(&procs[i], SIGBUS);	/* its MM_EXIT: EPIPE */
+		}
+	sys1(SYS_HANDLE_CLOSE, sp->h);
+	m.tag = IPC_TAG(MM_FRAMES_GRANT,
+			IPC_MSG_NWORDS(struct mm_frames_grant_req));
+	ipc_call(INIT_H_MM_PROC, &m);
+	say("init: pager %s (pid %u) is gone; %lu pages back to %s\n",
+	    sp->spec, sp->pid, (unsigned long)m.w[2], first_pager);
+}
+
 static int h_spawn(struct ipc_msg *m, void *unused)
 {
 	unsigned len = IPC_TAG_BUFLEN(m->tag);
 	uint32_t parent = caller_pid(m);
+	uint64_t flags = IPC_REQ(m, struct proc_spawn_req)->flags;
+	const char *args = recvbuf;
 	struct mm_spawn_rep mr;
+	uint64_t pager = INIT_H_MM_PROC;
 	struct proc *p;
-	long err;
+	long err = 0;
 
 	(void)unused;
 	if (len == 0 || (m->tag & IPC_TAG_TRUNC) || recvbuf[len - 1] != 0) {
 		ipc_reply_set(m, -EINVAL, 0);
+		return IPC_REPLY;
+	}
+	/* "pager\0prog\0...": the program is served by that pager */
+	if ((flags & PROC_SPAWN_PAGER) && m->badge != 0)
+		err = -EPERM;
+	else if (flags & PROC_SPAWN_PAGER) {
+		size_t l = strlen(recvbuf) + 1;
+
+		err = l < len ? pager_by_spec(recvbuf, &pager) : -EINVAL;
+		args += l;
+		len -= (unsigned)l;
+	}
+	if (err || args[0] == 0) {
+		ipc_reply_set(m, err ? err : -EINVAL, 0);
 		return IPC_REPLY;
 	}
 	p = proc_new();
@@ -278,10 +517,11 @@ static int h_spawn(struct ipc_msg *m, void *unused)
 		return IPC_REPLY;
 	}
 	p->ppid = parent;
-	strncpy(p->name, recvbuf, sizeof(p->name) - 1);
-	err = pager_new_ctx(p->pid, recvbuf, len, 0, &mr);
+	p->pager = pager;
+	strncpy(p->name, args, sizeof(p->name) - 1);
+	err = pager_new_ctx(pager, p->pid, args, len, 0, &mr);
 	if (err == 0)
-		err = proc_start(p, &mr, 0);
+		err = proc_start(p, &mr, 0, 0);
 	if (err) {
 		p->state = P_FREE;
 		ipc_reply_set(m, err, 0);
@@ -292,7 +532,7 @@ static int h_spawn(struct ipc_msg *m, void *unused)
 	/* init's servers are never chosen by the OOM killer */
 	if (m->badge == 0 &&
 	    (IPC_REQ(m, struct proc_spawn_req)->flags & PROC_SPAWN_SERVER))
-		mm_req_set_oom_adj(INIT_H_MM_PROC,
+		mm_req_set_oom_adj(p->pager,
 				   &(struct mm_set_oom_adj_req){
 					.ctx = p->ctx, .value = -1000 });
 	IPC_REPLY_PUT(m, &((struct proc_spawn_rep){ .pid = p->pid }));
@@ -392,12 +632,14 @@ static int h_fork(struct ipc_msg *m, void *unused)
 		return IPC_REPLY;
 	}
 	child->ppid = parent->pid;
+	child->pager = parent->pager;
 	memcpy(child->name, parent->name, sizeof(child->name));
-	err = pager_new_ctx(child->pid, NULL, 0, parent->ctx, &mr);
+	err = pager_new_ctx(child->pager, child->pid, NULL, 0, parent->ctx,
+			    &mr);
 	if (err == 0) {
 		mr.entry = rq.ip;
 		mr.sp = rq.sp;
-		err = proc_start(child, &mr, rq.arg);
+		err = proc_start(child, &mr, rq.arg, 0);
 	}
 	if (err) {
 		child->state = P_FREE;
@@ -427,17 +669,17 @@ static int h_exec(struct ipc_msg *m, void *unused)
 	else if (len == 0 || (m->tag & IPC_TAG_TRUNC) || recvbuf[len - 1])
 		err = -EINVAL;
 	else
-		err = pager_new_ctx(p->pid, recvbuf, len, 0, &mr);
+		err = pager_new_ctx(p->pager, p->pid, recvbuf, len, 0, &mr);
 	if (err) {
 		ipc_reply_set(m, err, 0);
 		return IPC_REPLY;
 	}
 	sys1(SYS_TASK_KILL, p->task);
 	sys1(SYS_HANDLE_CLOSE, p->task);
-	mm_req_exit(INIT_H_MM_PROC, &(struct mm_exit_req){ .ctx = p->ctx });
+	mm_req_exit(p->pager, &(struct mm_exit_req){ .ctx = p->ctx });
 	memset(p->name, 0, sizeof(p->name));
 	strncpy(p->name, recvbuf, sizeof(p->name) - 1);
-	if (proc_start(p, &mr, 0)) {
+	if (proc_start(p, &mr, 0, 0)) {
 		p->state = P_LIVE;	/* so that proc_die can finish it */
 		p->task = 0;
 		proc_die(p, 9);
@@ -499,7 +741,7 @@ static int h_ps(struct ipc_msg *m, void *unused)
 		     "NAME");
 	n += snprintf(ps_buf + n, sizeof(ps_buf) - n,
 		      "%5u %5u %-7s %8s %8s %-6s %s\n", 1u, 0u, "run", "-",
-		      "-", "mm", "init");
+		      "-", first_pager, "init");
 	for (int i = 0; i < PROC_MAX && n < (int)sizeof(ps_buf) - 80; i++) {
 		struct proc *p = &procs[i];
 		unsigned long rss = 0, swap = 0;
@@ -507,6 +749,16 @@ static int h_ps(struct ipc_msg *m, void *unused)
 
 		if (p->state == P_FREE)
 			continue;
+		if (p->pager != INIT_H_MM_PROC && p->state == P_LIVE) {
+			l = ps_side;	/* a side-by-side pager's contexts */
+			sys2(SYS_IPC_SET_RECVBUF, ps_side, sizeof(ps_side));
+			if (mm_req_info(p->pager, &(struct mm_info_req){
+					MM_INFO_CTX }, &mr, NULL) != 0)
+				mr.len = 0;
+			ps_side[mr.len < sizeof(ps_side) ? mr.len :
+				sizeof(ps_side) - 1] = 0;
+			sys2(SYS_IPC_SET_RECVBUF, recvbuf, sizeof(recvbuf));
+		}
 		while (*l && p->state == P_LIVE) {
 			char *end;
 			unsigned long id = strtoul(l, &end, 10);
@@ -522,7 +774,7 @@ static int h_ps(struct ipc_msg *m, void *unused)
 		n += snprintf(ps_buf + n, sizeof(ps_buf) - n,
 			      "%5u %5u %-7s %8lu %8lu %-6s %s\n", p->pid,
 			      p->ppid, p->state == P_LIVE ? "run" : "zombie",
-			      rss, swap, "mm", p->name);
+			      rss, swap, pager_name(p->pager), p->name);
 	}
 	ipc_reply_set(m, 0, 0);
 	m->tag |= IPC_TAG_BUF(n);
@@ -550,9 +802,13 @@ static void exception(struct ipc_msg *m)
 	int sig = (int)x.signal;
 	uint64_t vec = x.vector;
 
-	if (!p)
-		return;
-	if (vec == EXC_VEC_PAGER && sig == SIGKILL)
+	if (!p || p->state != P_LIVE)
+		return;		/* e.g. killed already: its pager died */
+	if (vec == EXC_VEC_PAGER_DIED)
+		say("init: pid %u (%s) killed by %s: its pager died during a "
+		    "fault at %#lx\n", p->pid, p->name, sig_name(sig),
+		    (unsigned long)x.addr);
+	else if (vec == EXC_VEC_PAGER && sig == SIGKILL)
 		say("init: pid %u (%s) killed by SIGKILL: out of memory\n",
 		    p->pid, p->name);
 	else if (vec == EXC_VEC_PAGER || vec == 14)
@@ -669,7 +925,7 @@ static int h_oom_adj(struct ipc_msg *m, void *unused)
 	else if (rq.value < -1000 || rq.value > 1000)
 		err = -EINVAL;
 	else
-		err = mm_req_set_oom_adj(INIT_H_MM_PROC,
+		err = mm_req_set_oom_adj(p->pager,
 					 &(struct mm_set_oom_adj_req){
 						.ctx = p->ctx,
 						.value = rq.value });
@@ -749,6 +1005,7 @@ void proc_serve(uint64_t ep)
 	struct ipc_msg m = { 0 };
 
 	proc_ep = ep;
+	first_pager_init();
 	sys2(SYS_IPC_SET_RECVBUF, recvbuf, sizeof(recvbuf));
 	oom_listen(ep);
 	for (;;) {

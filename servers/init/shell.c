@@ -109,12 +109,22 @@ static int cmd_run(int argc, char **argv)
 	size_t n = 0;
 	long err;
 	bool background = argc > 2 && !strcmp(argv[argc - 1], "&");
+	const char *pager = NULL;
 
 	if (background)
 		argv[--argc] = NULL;
+	if (argc > 3 && !strcmp(argv[1], "--pager")) {
+		pager = argv[2];	/* "NAME[,OPT...]": it serves NAME */
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 2) {
-		printf("usage: run NAME [ARGS...] [&]\n");
+		printf("usage: run [--pager PAGER] NAME [ARGS...] [&]\n");
 		return 1;
+	}
+	if (pager) {
+		n = strlen(pager) + 1;
+		memcpy(buf, pager, n);
 	}
 	for (int i = 1; i < argc; i++) {
 		size_t l = strlen(argv[i]) + 1;
@@ -123,7 +133,8 @@ static int cmd_run(int argc, char **argv)
 		n += l;
 	}
 	buf[n++] = 0;
-	err = proc_req_spawn(proc_h, &(struct proc_spawn_req){ 0 }, buf,
+	err = proc_req_spawn(proc_h, &(struct proc_spawn_req){
+				.flags = pager ? PROC_SPAWN_PAGER : 0 }, buf,
 			     (unsigned)n, &sp);
 	if (err) {
 		printf("run: %s: %s\n", argv[1], strerror((int)-err));
@@ -229,7 +240,8 @@ static const struct command commands[] = {
 	{ "echo", "echo ARGS: print the arguments", cmd_echo },
 	{ "ps", "list processes: pid, parent, state, RSS, swap, pager",
 	  cmd_ps },
-	{ "run", "run NAME [ARGS]: start a boot-module program, wait",
+	{ "run", "run [--pager P] NAME [ARGS] [&]: start a boot-module "
+	  "program (served by pager P), wait",
 	  cmd_run },
 	{ "wait", "wait [PID]: collect a program started with run ... &",
 	  cmd_wait },

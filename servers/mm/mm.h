@@ -186,6 +186,7 @@ int exec_load(struct mm_ctx *c, const char *args, size_t len,
 /* mmap.c */
 void mm_close_pending(void);
 extern const struct ipc_proto mm_protos[];
+int frames_grant_request(struct ipc_msg *m, void *unused);	/* grant.c */
 extern const unsigned mm_nprotos;
 
 /* swap.c: the swap device and the swap cache */

@@ -716,11 +716,13 @@ static const ipc_handler mm_handlers[MM_LABEL_COUNT] = {
 	[MM_OOM_VICTIMS - MM_MMAP] = oom_victims_request,
 	[MM_KSWAPD - MM_MMAP] = kswapd_request,
 	[MM_MLOCK - MM_MMAP] = h_mlock,
+	[MM_FRAMES_GRANT - MM_MMAP] = frames_grant_request,
 };
 
 const struct ipc_proto mm_protos[] = {
 	{ MM_MMAP, MM_LABEL_COUNT, mm_handlers,
 	  1ull << (MM_SWAP_OFFER - MM_MMAP) |
-	  1ull << (MM_OOM_NOTIFY - MM_MMAP) },
+	  1ull << (MM_OOM_NOTIFY - MM_MMAP) |
+	  1ull << (MM_FRAMES_GRANT - MM_MMAP) },
 };
 const unsigned mm_nprotos = 1;

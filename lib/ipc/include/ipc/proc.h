@@ -33,6 +33,9 @@ enum proc_label {
 #define PROC_WNOHANG	1
 #define PROC_SPAWN_SERVER 1	/* PROC_SPAWN flag, from init only: a server
 				 * (oom_score_adj -1000: never OOM-killed) */
+#define PROC_SPAWN_PAGER 2	/* PROC_SPAWN flag, from init only: the buffer
+				 * starts with a pager spec, "NAME[,OPT...]",
+				 * the pager that serves the program */
 #define PROC_NAME_MAX	32
 
 /*
