@@ -1,9 +1,11 @@
 """The peer VM tests (../shared/peer-tests): conformance tests written by
 other projects, run on our system through tools/run-client.
 
-Each program runs once, with `-` as its argument (no file system yet: the
-cases that need files report SKIP), and every case it has becomes a test
-here: PASS passes, SKIP skips with the program's reason, FAIL fails with
+Each program runs once, and every case it has becomes a test here.  The
+programs whose file cases need only open/read/write/unlink (FILE_PROGRAMS)
+get /tmp on the file-system image as their directory; the others get `-`
+(their file cases map files, which waits for the page cache in mm, so they
+report SKIP): PASS passes, SKIP skips with the program's reason, FAIL fails with
 it, and a case that never printed fails too.  The case list comes from the
 programs' sources (their run("id", ...) calls), which peer-tests/README.md
 lists as well; test_case_list_matches_readme keeps the two in step.
@@ -33,6 +35,8 @@ PEER_DIR = os.environ.get("PAGERK_PEER_TESTS") or os.path.normpath(
     os.path.join(ROOT, "..", "shared", "peer-tests"))
 RUN_CLIENT = os.path.join(ROOT, "tools", "run-client")
 NO_FILES = "-"
+FILES_DIR = "/tmp"
+FILE_PROGRAMS = {"xv6_usertests_vm"}
 # Seconds for one program's boot and run under TCG.  Programs finish in
 # seconds; a hung case is killed by the program's own watchdog after
 # PEER_TEST_TIMEOUT (default 120 s, left alone), so this only stops a wedged
@@ -101,7 +105,8 @@ def guest_run(prog):
     """(output, exit status, results, problems) of `run-client PROG.c -`."""
     if prog not in _runs:
         cmd = [RUN_CLIENT, "--no-build", "--accel", os.environ.get("PAGERK_ACCEL", "tcg"),
-               "--timeout", str(PROGRAM_TIMEOUT), peer_source(prog), NO_FILES]
+               "--timeout", str(PROGRAM_TIMEOUT), peer_source(prog),
+               FILES_DIR if prog in FILE_PROGRAMS else NO_FILES]
         try:
             r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, errors="replace", timeout=PROGRAM_TIMEOUT + 120)

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,20 +88,52 @@ void os_file_fork_child(void)
 	fs_handle_ok = false;
 }
 
-/* path made absolute (from "/") in buf: 0 or -errno. */
+/*
+ * Copies the string at src (max bytes at most, with its NUL) to dst.  Each
+ * page is checked to be mapped (mincore) before it is read, so a wild
+ * pointer gives -EFAULT, as a system call would, instead of killing the
+ * caller.
+ */
+static int string_copy(const char *src, char *dst, size_t max)
+{
+	uintptr_t at = (uintptr_t)src;
+	int saved = errno;
+	size_t n = 0;
+
+	while (n < max) {
+		uintptr_t page = (at + n) & ~(OS_PAGE_SIZE - 1);
+		unsigned char v;
+
+		if (mincore((void *)page, 1, &v)) {
+			errno = saved;
+			return -EFAULT;
+		}
+		for (; n < max && ((at + n) & ~(OS_PAGE_SIZE - 1)) == page;
+		     n++) {
+			dst[n] = src[n];
+			if (!dst[n])
+				return 0;
+		}
+	}
+	return -ENAMETOOLONG;
+}
+
+/* path made absolute (from "/") in buf (FS_PATH_MAX bytes): 0 or -errno. */
 static int abspath(const char *path, char *buf)
 {
-	size_t n;
+	int err;
 
 	if (!path)
 		return -EFAULT;
-	n = strlen(path);
-	if (n == 0)
+	err = string_copy(path, buf + 1, FS_PATH_MAX - 1);
+	if (err)
+		return err;
+	if (buf[1] == 0)
 		return -ENOENT;
-	if (n + 2 > FS_PATH_MAX)
-		return -ENAMETOOLONG;
-	buf[0] = '/';
-	memcpy(buf + (path[0] != '/'), path, n + 1);
+	if (buf[1] == '/')
+		memmove(buf, buf + 1, strlen(buf + 1) + 1);
+	else
+		buf[0] = '/';
 	return 0;
 }
 
