@@ -286,7 +286,8 @@ static int proc_start(struct proc *p, const struct mm_spawn_rep *mr,
  * back the frames it granted (MM_FRAMES_GRANT with npages = 0).
  */
 #define SIDE_PAGERS_MAX		4
-#define SIDE_PAGER_PAGES	(64 * 256)	/* 64 MiB */
+#define SIDE_PAGER_PAGES	(96 * 256)	/* 96 MiB, at most half of */
+						/* what the first has free */
 #define SIGBUS			7
 
 static const char *const side_capable[] = { "eagerpager" };
@@ -354,12 +355,33 @@ static int side_args(const char *spec, char *out, size_t size,
 	return 0;
 }
 
+/* Half the first pager's free memory, in pages (its meminfo). */
+static uint64_t first_pager_half_free(void)
+{
+	struct mm_info_rep mr;
+	const char *s;
+	uint64_t kb = 0;
+
+	sys2(SYS_IPC_SET_RECVBUF, ps_side, sizeof(ps_side));
+	if (mm_req_info(INIT_H_MM_PROC, &(struct mm_info_req){
+			MM_INFO_MEMINFO }, &mr, NULL) == 0) {
+		ps_side[mr.len < sizeof(ps_side) ? mr.len :
+			sizeof(ps_side) - 1] = 0;
+		s = strstr(ps_side, "MemFree:");
+		kb = s ? strtoull(s + 8, NULL, 10) : 0;
+	}
+	sys2(SYS_IPC_SET_RECVBUF, recvbuf, sizeof(recvbuf));
+	return kb / 4 / 2;
+}
+
 /* Have the first pager give sp's process frames, block by block. */
 static uint64_t side_pager_feed(struct proc *p, uint64_t h)
 {
-	uint64_t got = 0;
+	uint64_t got = 0, want = first_pager_half_free();
 
-	while (got < SIDE_PAGER_PAGES) {
+	if (want > SIDE_PAGER_PAGES)
+		want = SIDE_PAGER_PAGES;
+	while (got + MM_GRANT_MAX_PAGES <= want) {
 		struct ipc_msg m = { 0 };
 		struct mm_frames_grant_rep rp;
 
