@@ -143,6 +143,8 @@ static uint64_t max_bytes(const struct ext2_fs *fs)
 	uint64_t b = max_blocks(fs) * fs->bsize;
 	uint64_t isz = 0xffffffffull * 512 - 4 * fs->bsize;	/* i_blocks */
 
+	if (fs->sb.s_rev_level == 0)
+		return 0x7fffffff;	/* no large_file feature to set */
 	return b < isz ? b : isz;
 }
 

@@ -721,24 +721,26 @@ static void seed_tree(const char *dir, unsigned bs)
 	(void)bs;
 }
 
-static void test_random(unsigned bs, int nops)
+static void test_random(unsigned bs, int nops, bool rev0)
 {
 	char name[64], tree[300];
 	struct img im;
 	struct ext2_bdev bd;
 
-	snprintf(name, sizeof(name), "fs.ext2.random_%u", bs);
+	snprintf(name, sizeof(name), "fs.ext2.random_%u%s", bs,
+		 rev0 ? "_rev0" : "");
 	t_case = name;
 	model_reset();
 	snprintf(tree, sizeof(tree), "%s/tree", tmpdir);
 	seed_tree(tree, bs);
-	img_make(&im, "random", bs, 24 * 1024, tree, NULL);
+	img_make(&im, "random", bs, 24 * 1024, tree, rev0 ? "-r 0" : NULL);
 	img_open(&im, &bd);
 	/* Past the double-indirect range with 1 KiB blocks (triple
 	 * indirect); into the double-indirect range otherwise. */
 	max_off = bs == 1024 ? 70ull << 20 : bs == 2048 ? 8ull << 20
 							: 12ull << 20;
 	mount_ok(&im, &bd);
+	T_EQ(fs.sb.s_rev_level, rev0 ? 0 : 1);
 	check_all();
 	random_ops(nops);
 	check_all();
@@ -808,6 +810,61 @@ static void test_indirect_levels(void)
 	check_host(&im);
 	close(im.fd);
 	printf("PASS %s\n", t_case);
+}
+
+/*
+ * A full file system: writes stop with a short count, then ENOSPC;
+ * creating stops at the last inode; everything stays consistent, and
+ * freeing it all gives every block and inode back.
+ */
+static void test_enospc(void)
+{
+	static uint8_t buf[64 * 1024];
+	struct img im;
+	struct ext2_bdev bd;
+	uint64_t blocks, bfree0, bfree, files, ffree0, ffree;
+	uint32_t ino, dir = EXT2_ROOT_INO;
+	size_t done;
+	int err = 0, n = 0;
+	char name[32];
+
+	t_case = "fs.ext2.enospc";
+	model_reset();
+	img_make(&im, "full", 1024, 1024, NULL, "-N 64");
+	img_open(&im, &bd);
+	mount_ok(&im, &bd);
+	ext2_statfs(&fs, &blocks, &bfree0, &files, &ffree0);
+	T_EQ(ext2_create(&fs, dir, "big", 3, 0600, &ino), 0);
+	fill(buf, sizeof(buf));
+	for (uint64_t off = 0; !err; off += done) {
+		err = ext2_write(&fs, ino, off, buf, sizeof(buf), &done);
+		T_ASSERT(err == 0 || err == -ENOSPC);
+		T_ASSERT(err == 0 || done == 0);
+	}
+	ext2_statfs(&fs, &blocks, &bfree, &files, &ffree);
+	T_EQ(bfree, 0);
+	T_EQ(ext2_check(&fs), 0);
+	T_EQ(ext2_mkdir(&fs, dir, "d", 1, 0755, &ino), -ENOSPC);
+	while (!(err = ext2_create(&fs, dir, name,
+				   (size_t)snprintf(name, sizeof(name),
+						    "f%d", n), 0600, &ino)))
+		n++;
+	T_ASSERT(err == -ENOSPC);
+	T_EQ(ext2_check(&fs), 0);
+	T_EQ(ext2_sync(&fs), 0);
+	T_EQ(run("e2fsck -fn '%s' >/dev/null 2>&1", im.path), 0);
+	T_EQ(ext2_unlink(&fs, dir, "big", 3), 0);
+	for (int i = 0; i < n; i++)
+		T_EQ(ext2_unlink(&fs, dir, name,
+				 (size_t)snprintf(name, sizeof(name), "f%d", i)),
+		     0);
+	ext2_statfs(&fs, &blocks, &bfree, &files, &ffree);
+	T_EQ(ffree, ffree0);
+	T_ASSERT(bfree >= bfree0 - 4);	/* the root grew by a few blocks */
+	T_EQ(ext2_sync(&fs), 0);
+	T_EQ(run("e2fsck -fn '%s' >/dev/null 2>&1", im.path), 0);
+	close(im.fd);
+	printf("PASS %s (%d files filled the inodes)\n", t_case, n);
 }
 
 /* ---- corrupt and foreign images ---- */
@@ -985,7 +1042,9 @@ int main(void)
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ext2test.XXXXXX");
 	T_ASSERT(mkdtemp(tmpdir));
 	for (int i = 0; i < 3; i++)
-		test_random(bss[i], nops);
+		test_random(bss[i], nops, false);
+	test_random(1024, nops, true);
+	test_enospc();
 	test_indirect_levels();
 	test_refused();
 	test_bad_pointers();
