@@ -86,7 +86,7 @@ IPC_MSG_ASSERT(struct exc_fault_req);
 #define EXC_VEC_PAGER	0x100	/* the pager refused the fault */
 #define EXC_VEC_NOPAGER	0x101	/* the thread has no pager */
 #define EXC_VEC_BADREPLY 0x102	/* the pager's reply was invalid */
-#define EXC_VEC_PAGER_DIED 0x103 /* the pager died with the fault pending
-				  * (SIGBUS) */
+#define EXC_VEC_PAGER_DIED 0x103 /* SIGBUS: the pager died with the fault
+				  * pending, or dropped it unanswered */
 
 #endif
