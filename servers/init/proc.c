@@ -244,7 +244,7 @@ static int proc_start(struct proc *p, const struct mm_spawn_rep *mr,
 			  p->pid) !=
 		     H_PROC ||
 		     sys4(SYS_HANDLE_GIVE, task, mm_ep, R_SEND, 0) != H_MM ||
-		     sys4(SYS_HANDLE_GIVE, task, task, R_ALL, 0) !=
+		     sys4(SYS_HANDLE_GIVE, task, task, TASK_R_THREAD, 0) !=
 		     H_SELF_TASK ||
 		     (serve_ep && sys4(SYS_HANDLE_GIVE, task, serve_ep, R_ALL,
 				       0) != MM_H_PAGER_EP)))

@@ -7,8 +7,9 @@
  * and non-canonical pointers, bogus handles, huge sizes, and a scratch
  * buffer of our own.  Calls that would block this thread forever by design
  * (receive, wait, console read, long sleeps, thread exit) get an invalid
- * handle instead, so they too take their error paths; and our own two
- * starting handles are never passed, so that we can still report and exit.
+ * handle instead, so they too take their error paths; and our own
+ * starting handles are never passed, so that we can still report and exit
+ * (H_SELF_TASK would let random threads start at random addresses).
  * SYS_DEBUG_PANIC is left out: it panics on purpose.
  */
 #include <stdint.h>
@@ -53,7 +54,7 @@ static uint64_t handle_arg(void)
 {
 	uint64_t h = nasty();
 
-	return h == H_PROC || h == H_MM ? 0 : h;
+	return h == H_PROC || h == H_MM || h == H_SELF_TASK ? 0 : h;
 }
 
 int main(void)
@@ -89,7 +90,8 @@ int main(void)
 			break;
 		case SYS_HANDLE_CLOSE: case SYS_HANDLE_MINT:
 		case SYS_HANDLE_GIVE:
-			a[1] = a[1] == H_PROC || a[1] == H_MM ? 0 : a[1];
+			a[1] = a[1] == H_PROC || a[1] == H_MM ||
+			       a[1] == H_SELF_TASK ? 0 : a[1];
 			break;
 		}
 		r = sys6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);

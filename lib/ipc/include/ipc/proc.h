@@ -133,7 +133,8 @@ long proc_req_lookup(uint64_t h, const char *name,
 enum {
 	H_PROC = 1,		/* the process server (badge: pid) */
 	H_MM,			/* its pager (badge: memory context) */
-	H_SELF_TASK,		/* its own task (to add threads) */
+	H_SELF_TASK,		/* its own task, TASK_R_THREAD only: it may add
+				 * threads, not kill itself behind init's back */
 	H_START_COUNT
 };
 
