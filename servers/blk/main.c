@@ -274,7 +274,8 @@ static void pin_thread(uint64_t arg)
 
 /* Check a request's disk, range and session: 0 or -errno. */
 static int request_check(const struct session *s, const struct blk_disk *d,
-			 unsigned type, uint64_t sector, uint64_t count)
+			 unsigned type, uint64_t sector, uint64_t count,
+			 uint64_t max)
 {
 	if (!s)
 		return -EPERM;
@@ -284,7 +285,7 @@ static int request_check(const struct session *s, const struct blk_disk *d,
 		return -5;			/* EIO: the disk failed */
 	if (type == VIRTIO_BLK_T_FLUSH)
 		return 0;
-	if (count == 0 || count > BLK_MAX_SECTORS || sector > d->sectors ||
+	if (count == 0 || count > max || sector > d->sectors ||
 	    count > d->sectors - sector)
 		return -EINVAL;
 	if (type == VIRTIO_BLK_T_OUT && (d->flags & BLK_F_RO))
@@ -325,7 +326,8 @@ static int h_rw(struct ipc_msg *m, unsigned type)
 	struct session *s = session_of(m);
 	struct blk_disk *d = disk_of(m->w[0]);
 	struct blk_seg seg = { m->w[3], (uint32_t)(m->w[2] * BLK_SECTOR_SIZE) };
-	int err = request_check(s, d, type, m->w[1], m->w[2]);
+	int err = request_check(s, d, type, m->w[1], m->w[2],
+				BLK_MAX_SECTORS);
 
 	if (!err && !range_ok(s, seg.pa, seg.len))
 		err = -EFAULT;
@@ -346,7 +348,8 @@ static int h_rwv(struct ipc_msg *m, unsigned type)
 	if (npages == 0 || npages > BLK_SG_MAX ||
 	    IPC_TAG_BUFLEN(m->tag) != npages * sizeof(uint64_t))
 		return reply(m, -EINVAL, 0);
-	err = request_check(s, d, type, m->w[1], npages * (4096 / BLK_SECTOR_SIZE));
+	err = request_check(s, d, type, m->w[1], npages * (4096 / BLK_SECTOR_SIZE),
+			    BLK_SG_MAX * (4096 / BLK_SECTOR_SIZE));
 	if (!err && d && !d->indirect && npages > 1)
 		err = -EINVAL;		/* no scatter-gather on this device */
 	if (err)
@@ -388,7 +391,7 @@ static int h_flush(struct ipc_msg *m, void *unused)
 {
 	struct session *s = session_of(m);
 	struct blk_disk *d = disk_of(m->w[0]);
-	int err = request_check(s, d, VIRTIO_BLK_T_FLUSH, 0, 0);
+	int err = request_check(s, d, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
 
 	(void)unused;
 	if (err || !(d->flags & BLK_F_FLUSH))

@@ -129,6 +129,7 @@ static void vmstat(struct out *o)
 	put(o, "pswpout %lu\n", (unsigned long)s->pswpout);
 	put(o, "swap_ra %lu\n", (unsigned long)s->swap_ra);
 	put(o, "swap_ra_hit %lu\n", (unsigned long)s->swap_ra_hit);
+	put(o, "swap_map_around %lu\n", (unsigned long)s->swap_map_around);
 	put(o, "pgscan_kswapd %lu\n", (unsigned long)s->pgscan_kswapd);
 	put(o, "pgscan_direct %lu\n", (unsigned long)s->pgscan_direct);
 	put(o, "pgsteal_kswapd %lu\n", (unsigned long)s->pgsteal_kswapd);

@@ -107,7 +107,7 @@ struct mm_stats {
 	uint64_t pswpin, pswpout, swap_ra, swap_ra_hit, pgmajfault;
 	uint64_t pgscan_kswapd, pgscan_direct, pgsteal_kswapd, pgsteal_direct;
 	uint64_t kswapd_wakeup, allocstall, oom_kill, swap_io_error;
-	uint64_t swapcache_pages;
+	uint64_t swapcache_pages, swap_map_around;
 };
 
 extern struct mm_stats mm_stats;
@@ -199,6 +199,8 @@ int swap_cache_add_new(struct page *p);
 void swap_cache_drop(struct page *p);
 int swap_write(struct page **pages, unsigned n);
 int swap_in(struct mm_ctx *c, vaddr_t va, uint64_t *e, bool write);
+unsigned swap_map_around(struct mm_ctx *c, const struct vma *v, vaddr_t va,
+			 uint64_t *e, unsigned prot);
 int swap_entry_dup(uint64_t slot);
 void swap_entry_put(uint64_t slot);
 void swap_cache_release_unused(struct page *p);

@@ -210,6 +210,9 @@ void fault_handle(struct ipc_msg *m)
 	if (err)
 		goto segv;
 	*e |= PME_MAPPED;
+	if (!write && (*e & ~PAGE_MASK) == (PME_PRESENT | PME_MAPPED) &&
+	    page_has(pfn_to_page(pme_pfn(*e)), PG_swapcache))
+		swap_map_around(c, v, va, e, prot);
 	rp->maps[0] = (struct as_map_op){ .va = va | prot, .pfn = pme_pfn(*e) };
 	m->tag = IPC_TAG(PAGER_RESUME, PAGER_RESUME_NWORDS(1 +
 			 zero_around(v, e, va, &rp->maps[1])));

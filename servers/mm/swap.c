@@ -406,6 +406,23 @@ static struct page *swap_read(uint64_t slot, int *err)
 	return pages[slot - lo];
 }
 
+/* Map cached page p at va in c's page map in place of swap entry *e. */
+static int swap_install(struct mm_ctx *c, vaddr_t va, uint64_t *e,
+			struct page *p)
+{
+	uint64_t slot = pme_pfn(*e);
+	int err = rmap_add(p, c, va);
+
+	if (err)
+		return err;
+	p->refcount++;
+	*e = pme_make(page_to_pfn(p), PME_PRESENT);
+	c->rss++;
+	c->swapents--;
+	swap_slot_free(&swp.map, slot);		/* the entry's hold */
+	return 0;
+}
+
 /*
  * Fault in the swapped-out page of entry e (for c at va): from the swap
  * cache, or from the disk.  A write by its only mapper takes it out of the
@@ -430,18 +447,54 @@ int swap_in(struct mm_ctx *c, vaddr_t va, uint64_t *e, bool write)
 		if (!p)
 			return err == -ENOMEM ? -ENOMEM : -EIO;
 	}
-	err = rmap_add(p, c, va);
+	err = swap_install(c, va, e, p);
 	if (err)
 		return err;
-	p->refcount++;
-	*e = pme_make(page_to_pfn(p), PME_PRESENT);
-	c->rss++;
-	c->swapents--;
-	swap_slot_free(&swp.map, slot);		/* the entry's hold */
 	lru_page_touched(p);
 	if (write && p->mapcount == 1 && p->refcount == 2)
 		swap_cache_drop(p);		/* ours alone: writable */
 	return 0;
+}
+
+/*
+ * Swap fault-around: after a read fault brought va's page in from swap,
+ * map the following pages of the VMA whose swap entries have their page
+ * in the swap cache (readahead just read them), read-only, with one
+ * SYS_AS_MAP.  A sequential reader then takes one fault per readahead
+ * window instead of one per page.  Returns the number of pages mapped.
+ */
+unsigned swap_map_around(struct mm_ctx *c, const struct vma *v, vaddr_t va,
+			 uint64_t *e, unsigned prot)
+{
+	struct as_map_op ops[RA_MAX];
+	unsigned n = 0;
+
+	prot &= ~AS_PROT_WRITE;
+	/* Entries of one page-map leaf are contiguous: no lookups needed. */
+	for (unsigned i = 1; i < RA_MAX; i++) {
+		vaddr_t a = va + i * PAGE_SIZE;
+		struct page *p;
+
+		if (a >= v->end || (a & ((512ull << PAGE_SHIFT) - 1)) == 0 ||
+		    !(e[i] & PME_SWAP))
+			break;
+		p = swap_cache_lookup(pme_pfn(e[i]));
+		if (!p || !page_has(p, PG_lru) || swap_install(c, a, &e[i], p))
+			break;
+		if (page_has(p, PG_readahead)) {
+			page_clear(p, PG_readahead);
+			mm_stats.swap_ra_hit++;
+		}
+		e[i] |= PME_MAPPED;
+		ops[n++] = (struct as_map_op){ a | prot, page_to_pfn(p) };
+	}
+	if (n && sys3(SYS_AS_MAP, c->as, ops, n) != (long)n) {
+		/* The entries stay: later faults map them one by one. */
+		for (unsigned i = 0; i < n; i++)
+			e[i + 1] &= ~PME_MAPPED;
+	}
+	mm_stats.swap_map_around += n;
+	return n;
 }
 
 /* The cache and the map agree: 0 or -EUCLEAN. */

@@ -64,7 +64,7 @@ enum blk_label {
 #define BLK_SECTOR_SIZE	512
 #define BLK_MAX_SECTORS	256	/* per request: 128 KiB */
 #define BLK_MAX_DISKS	8
-#define BLK_SG_MAX	32	/* pages per BLK_READV/BLK_WRITEV */
+#define BLK_SG_MAX	64	/* pages per BLK_READV/BLK_WRITEV */
 
 #define BLK_F_RO	0x1	/* the device refuses writes */
 #define BLK_F_FLUSH	0x2	/* the device has a write cache to flush */
