@@ -19,7 +19,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <ipc/blk.h>
 #include <ipc/fs.h>
+#include <ipc/mm.h>
 #include "guest.h"
 
 #define TDIR		"/tmp/fstest"
@@ -290,7 +292,7 @@ static void test_dirs(void)
 static void test_readdir(void)
 {
 	const char *want[] = { "pattern", "trunc", "sparse", "appended",
-			       "renamed" };
+			       "renamed" };	/* and nothing else yet */
 	unsigned seen = 0, n = 0, stray = 0;
 	DIR *d = opendir(TDIR);
 	struct dirent *e;
@@ -380,6 +382,89 @@ static void test_children(void)
 		PASS("fs.children");
 }
 
+/*
+ * FS_BMAP as a page cache will use it: map pages to sectors, and move them
+ * with blk on a session of our own, never through fs.  Reading: the pages
+ * of "pattern" as the disk has them.  Writing: "bmapped" is made 3 pages
+ * long (all holes), given blocks with FS_BMAP_ALLOC, written through blk,
+ * and then read back through read().
+ */
+static long bmap_io(uint64_t fs_h, uint64_t blk_h, const char *path,
+		    bool write)
+{
+	struct ipc_msg m = { .w = { 16, 0 } };
+	struct fs_stat_rep st;
+	struct fs_bmap_rep bm;
+	uint64_t sess, pa;
+	uint8_t *va;
+	long err = ipc_request(H_MM, MM_DMA_ALLOC, 2, &m, NULL, 0);
+
+	if (err)
+		return err;
+	va = (uint8_t *)m.w[2];
+	pa = m.w[3];
+	m = (struct ipc_msg){ .w = { 0, m.w[1] } };
+	m.tag = IPC_TAG(BLK_OPEN, 2) | IPC_TAG_HANDLES(1);
+	err = ipc_call(blk_h, &m) ?: (long)m.w[0];
+	sess = m.w[1];
+	err = err ?: fs_req_open(fs_h, &(struct fs_open_req){ 0, 0 }, path,
+				 &st);
+	err = err ?: fs_req_bmap(fs_h, &(struct fs_bmap_req){
+				       st.ino, st.gen, 0, 16,
+				       write ? FS_BMAP_ALLOC : 0 }, &bm);
+	if (err)
+		return err;
+	if (bm.sector == 0 || bm.npages == 0)
+		return -1000 - (long)bm.npages;
+	if (write)
+		pattern(va, bm.npages * 4096, 0, 6);
+	m = (struct ipc_msg){ .w = { bm.disk, bm.sector, bm.npages * 8, pa } };
+	err = ipc_request(sess, write ? BLK_WRITE : BLK_READ, 4, &m, NULL, 0);
+	if (!err && !write) {
+		pattern(buf, BIG, 0, 1);
+		if (memcmp(va, buf, bm.npages * 4096))
+			err = -2000;
+	}
+	return err ?: (long)bm.npages;
+}
+
+static void test_bmap(void)
+{
+	struct proc_lookup_rep f, b;
+	long e1 = -1, e2 = -1, e3 = -1, n = 0;
+	int fd;
+
+	if (proc_req_lookup(H_PROC, "fs", &f) ||
+	    proc_req_lookup(H_PROC, "blk", &b)) {
+		FAIL("fs.bmap", "no fs or blk");
+		return;
+	}
+	e1 = bmap_io(f.handle, b.handle, TDIR "/pattern", false);
+	fd = open(TDIR "/bmapped", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	if (fd >= 0 && ftruncate(fd, 3 * 4096) == 0) {
+		struct fs_stat_rep st;
+		struct fs_bmap_rep bm;
+
+		/* Past the end: refused, the file must grow first. */
+		e3 = fs_req_open(f.handle, &(struct fs_open_req){ 0, 0 },
+				 TDIR "/bmapped", &st) ?:
+		     fs_req_bmap(f.handle, &(struct fs_bmap_req){
+					 st.ino, st.gen, 3, 1, FS_BMAP_ALLOC },
+				 &bm);
+		e2 = bmap_io(f.handle, b.handle, TDIR "/bmapped", true);
+		n = pread(fd, got, sizeof(got), 0);
+		pattern(buf, 3 * 4096, 0, 6);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (e1 < 1 || e2 != 3 || e3 != -ENXIO || n != 3 * 4096 ||
+	    memcmp(got, buf, 3 * 4096))
+		FAIL("fs.bmap", "read run %ld, write run %ld, past EOF %ld, "
+		     "read back %ld", e1, e2, e3, n);
+	else
+		PASS("fs.bmap");
+}
+
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rnd(void)
@@ -459,6 +544,7 @@ int main(void)
 	test_readdir();
 	test_efault();
 	test_children();
+	test_bmap();
 	test_fuzz();
 	sync();
 	printf("fstest: done\n");

@@ -22,7 +22,7 @@ import pagerk  # tools/, put on sys.path by conftest
 FS_CASES = ["fs." + c for c in (
     "root", "mkdir", "write_read", "pread_pwrite", "truncate", "sparse",
     "append_excl", "rename", "unlink", "dirs", "readdir", "efault",
-    "children", "fuzz")]
+    "children", "bmap", "fuzz")]
 TDIR = "/tmp/fstest"
 SPARSE_AT = 5 << 20
 
@@ -102,6 +102,7 @@ def test_fs_image_contents(fs_run):
     assert cat(img, TDIR + "/sparse") == bytes(SPARSE_AT) + pattern(5000, 3, SPARSE_AT)
     assert cat(img, TDIR + "/appended") == pattern(6000, 4)
     assert cat(img, TDIR + "/renamed") == pattern(777, 5)
+    assert cat(img, TDIR + "/bmapped") == pattern(3 * 4096, 6)  # written by blk
 
 
 def test_fs_image_removals(fs_run):
