@@ -249,6 +249,7 @@ static void test_unlink(void)
 	int e1, e2, e3, e4, e5;
 	ssize_t w = -1, r = -1;
 	char b[6] = { 0 };
+	int st2 = -1;
 
 	if (fd2 >= 0)
 		close(fd2);
@@ -262,10 +263,18 @@ static void test_unlink(void)
 		close(fd);
 	}
 	e5 = unlink(TDIR) ? errno : 0;
+	/* A child that exits with an unlinked file still open. */
+	if (fork() == 0) {
+		int c = open(TDIR "/doomed2", O_CREAT | O_RDWR, 0600);
+
+		unlink(TDIR "/doomed2");
+		exit(c < 0 || write(c, "x", 1) != 1);
+	}
+	wait(&st2);
 	if (fd < 0 || e1 || e2 != ENOENT || e3 || e4 != ENOENT || w != 5 ||
-	    r != 5 || strcmp(b, "still") || e5 != EISDIR)
-		FAIL("fs.unlink", "%d %d %d %d %d, wrote %zd read %zd '%s'", e1,
-		     e2, e3, e4, e5, w, r, b);
+	    r != 5 || strcmp(b, "still") || e5 != EISDIR || st2)
+		FAIL("fs.unlink", "%d %d %d %d %d, wrote %zd read %zd '%s', "
+		     "child %#x", e1, e2, e3, e4, e5, w, r, b, st2);
 	else
 		PASS("fs.unlink");
 }

@@ -17,8 +17,9 @@
  * unlink(), as POSIX promises, unlink() of a file this process has open
  * renames it to a hidden name in the same directory instead
  * (".unlinked.INO.GEN", NFS's "silly rename"), and the last close in this
- * process removes that name.  Other processes' opens are not known here;
- * a process that dies with such a file open leaves the hidden name behind.
+ * process removes that name (so does exit(), for files still open).
+ * Other processes' opens are not known here, and a process killed, or
+ * leaving through _exit(), with such a file open leaves the name behind.
  *
  * The handle to the server is looked up ("fs", PROC_LOOKUP) on first use
  * and again in a child after fork(), since handles do not survive fork.
@@ -454,6 +455,23 @@ static long path_call(long (*req)(uint64_t, const char *), const char *path)
 	return err ?: req(h, abs);
 }
 
+/* At exit(): the hidden names of files still open go. */
+static void hidden_cleanup(void)
+{
+	for (int i = 0; i < FD_MAX; i++)
+		if (fs_files[i].ops && fs_opens[i].hidden[0]) {
+			uint64_t h;
+
+			if (fs_h(&h) == 0)
+				fs_req_unlink(h, fs_opens[i].hidden);
+			for (int j = i + 1; j < FD_MAX; j++)
+				if (!strcmp(fs_opens[j].hidden,
+					    fs_opens[i].hidden))
+					fs_opens[j].hidden[0] = 0;
+			fs_opens[i].hidden[0] = 0;
+		}
+}
+
 /* Renames a file this process has open to a hidden name beside it. */
 static long unlink_open(const char *abs, const struct fs_stat_rep *rp)
 {
@@ -467,7 +485,11 @@ static long unlink_open(const char *abs, const struct fs_stat_rep *rp)
 
 	if (n < 0 || n >= (int)sizeof(hidden))
 		return -ENAMETOOLONG;
+	static bool cleanup_armed;
+
 	err = fs_h(&h) ?: fs_req_rename(h, abs, hidden);
+	if (!err && !cleanup_armed)
+		cleanup_armed = atexit(hidden_cleanup) == 0;
 	for (int i = 0; !err && i < FD_MAX; i++)
 		if (fs_files[i].ops && fs_opens[i].ino == rp->ino &&
 		    fs_opens[i].gen == rp->gen)
