@@ -4,14 +4,12 @@ integration tests: building the image and composing the QEMU command line.
 One place decides the machine (QEMU flags), so every boot - interactive,
 tested or benchmarked - is the same machine.
 """
-import atexit
 import json
 import os
 import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # PAGERK_BUILD picks another build directory (parallel work trees of a build).
@@ -102,8 +100,9 @@ def add_disk_args(ap):
                     help="create build/swap.img of SIZE (e.g. 64M), mkswap it, attach it")
     ap.add_argument("--fs", metavar="FILE",
                     help="attach FILE as the file-system image (disk 0; init starts "
-                         "servers/fs); default: a fresh copy of build/fs.img when "
-                         "no --disk, --swap or --swap-image is given")
+                         "servers/fs); default: build/fs.img, the guest's writes "
+                         "discarded at exit, when no --disk, --swap or --swap-image "
+                         "is given")
     ap.add_argument("--no-fs", action="store_true", help="no file-system image")
     ap.add_argument("--swap-image", metavar="FILE",
                     help="attach an existing image as the swap disk (as it is: "
@@ -131,30 +130,20 @@ def make_swap_image(build_dir, size):
     return path
 
 
-def fresh_fs_image(build_dir):
-    """A private copy of build/fs.img for one run (removed at exit), or
-    None if the build has no image."""
-    src = os.path.join(build_dir, "fs.img")
-    if not os.path.exists(src):
-        return None
-    fd, path = tempfile.mkstemp(prefix="fs-", suffix=".img", dir=build_dir)
-    os.close(fd)
-    subprocess.check_call(["cp", "--sparse=always", src, path])
-    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
-    return path
-
-
 def fs_image(args):
-    """The file-system image to attach as disk 0, or None: --fs FILE, or
-    by default a fresh copy of the built one, unless --no-fs, or --disk,
+    """(path, snapshot) of the file-system image to attach as disk 0, or
+    (None, False): --fs FILE, or by default build/fs.img in QEMU's snapshot
+    mode (the guest's writes go to a temporary overlay QEMU deletes, so
+    every boot starts from the built image), unless --no-fs, or --disk,
     --swap or --swap-image name the disks (then only --fs adds one)."""
     if getattr(args, "no_fs", False):
-        return None
+        return None, False
     if getattr(args, "fs", None):
-        return args.fs
+        return args.fs, False
     if any(getattr(args, a, None) for a in ("disk", "swap", "swap_image")):
-        return None
-    return fresh_fs_image(args.build_dir)
+        return None, False
+    path = os.path.join(args.build_dir, "fs.img")
+    return (path, True) if os.path.exists(path) else (None, False)
 
 
 def disk_flags(args):
@@ -163,7 +152,7 @@ def disk_flags(args):
     kernel command-line words that make init start blk (and fs).  The
     order is fixed: the file-system image first (disk 0, --fs), then the
     --disk images, the swap disk last."""
-    fs = fs_image(args)
+    fs, snapshot = fs_image(args)
     disks = ([fs] if fs else []) + list(getattr(args, "disk", None) or [])
     words = []
     if getattr(args, "swap", None) and getattr(args, "swap_image", None):
@@ -180,7 +169,8 @@ def disk_flags(args):
             raise SystemExit("disk paths may not contain ','")
         if not os.path.exists(path):
             raise SystemExit("no such disk image: %s" % path)
-        q += ["-drive", "file=%s,format=raw,if=none,id=disk%d,cache=writeback" % (os.path.abspath(path), i),
+        q += ["-drive", "file=%s,format=raw,if=none,id=disk%d,cache=writeback%s"
+              % (os.path.abspath(path), i, ",snapshot=on" if snapshot and i == 0 else ""),
               "-device", "virtio-blk-pci,drive=disk%d,disable-modern=on" % i]
     if disks:
         words.insert(0, "servers=blk,fs" if fs else "servers=blk")
