@@ -63,6 +63,17 @@ static bool fs_handle_ok;
 
 /* ---- the server ---- */
 
+/*
+ * The server registers once it has mounted, which at boot may be a moment
+ * after the first programs start.  So while there is a block driver (a
+ * disk, and perhaps a file system coming), a missing "fs" is waited for,
+ * FS_WAIT_TRIES times FS_WAIT_NS at most, once per process.
+ */
+#define FS_WAIT_TRIES	40
+#define FS_WAIT_NS	(50ull * 1000 * 1000)
+
+static bool fs_waited;
+
 long os_fs_handle(uint64_t *h)
 {
 	struct proc_lookup_rep rp;
@@ -70,8 +81,19 @@ long os_fs_handle(uint64_t *h)
 
 	if (!fs_handle_ok) {
 		err = proc_req_lookup(H_PROC, "fs", &rp);
+		for (int i = 0; err == -ENOENT && !fs_waited &&
+				i < FS_WAIT_TRIES; i++) {
+			struct proc_lookup_rep b;
+
+			if (proc_req_lookup(H_PROC, "blk", &b))
+				break;		/* no disks: no file system */
+			sys1(SYS_HANDLE_CLOSE, b.handle);
+			sys1(SYS_SLEEP, FS_WAIT_NS);
+			err = proc_req_lookup(H_PROC, "fs", &rp);
+		}
+		fs_waited = true;
 		if (err)
-			return err == -ENOENT ? -ENOENT : err;
+			return err;
 		fs_handle = rp.handle;
 		fs_handle_ok = true;
 	}
