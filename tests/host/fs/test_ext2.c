@@ -867,6 +867,72 @@ static void test_enospc(void)
 	printf("PASS %s (%d files filled the inodes)\n", t_case, n);
 }
 
+/*
+ * A directory of many blocks: long names fill blocks, every other one is
+ * removed, the holes are reused, subdirectories move between parents (their
+ * ".." and the parents' link counts follow), and e2fsck agrees.
+ */
+static void test_big_dir(void)
+{
+	struct img im;
+	struct ext2_bdev bd;
+	struct ext2_stat st;
+	struct ext2_dent d;
+	uint32_t big, other, ino, sub;
+	uint64_t pos = 0;
+	char name[96];
+	int n = 0, err;
+	uint64_t size0;
+	bool seen[300] = { 0 };
+
+#define LONG(i)	(size_t)snprintf(name, sizeof(name), "%s-%04d-%s", \
+			 "a-rather-long-name-to-fill-directory-blocks", i, "x")
+	t_case = "fs.ext2.big_dir";
+	img_make(&im, "bigdir", 1024, 8 * 1024, NULL, NULL);
+	img_open(&im, &bd);
+	mount_ok(&im, &bd);
+	T_EQ(ext2_mkdir(&fs, EXT2_ROOT_INO, "big", 3, 0755, &big), 0);
+	T_EQ(ext2_mkdir(&fs, EXT2_ROOT_INO, "other", 5, 0755, &other), 0);
+	for (int i = 0; i < 300; i++)
+		T_EQ(ext2_create(&fs, big, name, LONG(i), 0644, &ino), 0);
+	T_EQ(ext2_stat(&fs, big, &st), 0);
+	size0 = st.size;
+	T_ASSERT(size0 >= 15 * 1024);		/* many blocks */
+	for (int i = 0; i < 300; i += 2)
+		T_EQ(ext2_unlink(&fs, big, name, LONG(i)), 0);
+	for (int i = 0; i < 10; i++) {		/* into the holes */
+		T_EQ(ext2_mkdir(&fs, big, name, LONG(1000 + i), 0755, &sub), 0);
+		T_EQ(ext2_rename(&fs, big, name, LONG(1000 + i), other, name,
+				 LONG(2000 + i)), 0);
+	}
+	T_EQ(ext2_stat(&fs, big, &st), 0);
+	T_EQ(st.size, size0);			/* no new blocks needed */
+	T_EQ(st.nlink, 2);
+	T_EQ(ext2_stat(&fs, other, &st), 0);
+	T_EQ(st.nlink, 12);
+	T_EQ(ext2_lookup(&fs, sub, "..", 2, &ino), 0);
+	T_EQ(ino, other);
+	while (!(err = ext2_readdir(&fs, big, &pos, &d))) {
+		int i;
+
+		if (d.name[0] == '.')
+			continue;
+		i = atoi(d.name + 44);
+		T_ASSERT(i >= 0 && i < 300 && i % 2 == 1 && !seen[i]);
+		seen[i] = true;
+		n++;
+	}
+	T_EQ(err, -ENOENT);
+	T_EQ(n, 150);
+	T_EQ(ext2_rmdir(&fs, EXT2_ROOT_INO, "other", 5), -ENOTEMPTY);
+	T_EQ(ext2_check(&fs), 0);
+	T_EQ(ext2_sync(&fs), 0);
+	T_EQ(run("e2fsck -fn '%s' >'%s/fsck.log' 2>&1", im.path, tmpdir), 0);
+	close(im.fd);
+#undef LONG
+	printf("PASS %s\n", t_case);
+}
+
 /* ---- corrupt and foreign images ---- */
 
 static void poke(struct img *im, uint64_t off, const void *v, size_t n)
@@ -1045,6 +1111,7 @@ int main(void)
 		test_random(bss[i], nops, false);
 	test_random(1024, nops, true);
 	test_enospc();
+	test_big_dir();
 	test_indirect_levels();
 	test_refused();
 	test_bad_pointers();
