@@ -87,15 +87,6 @@ static uint64_t grant_sweep(void)
 	return n;
 }
 
-static bool ctx_has_grant(const struct mm_ctx *c)
-{
-	for (unsigned i = 0; i < GRANTS_MAX; i++)
-		if (grants[i].used && grants[i].ctx_id == c->id &&
-		    grants[i].pid == c->pid)
-			return true;
-	return false;
-}
-
 /* A read-only VMA at va showing len bytes at data (a copy on fault). */
 static int map_copy(struct mm_ctx *c, vaddr_t va, const void *data,
 		    uint64_t len)
@@ -113,10 +104,18 @@ static int map_copy(struct mm_ctx *c, vaddr_t va, const void *data,
 	return 0;
 }
 
-/* The boot information and every page-aligned module, for a loader. */
+/*
+ * The boot information and every page-aligned module, for a loader; once
+ * per context (a grant that failed after this keeps it for the next).
+ */
 static int map_boot_view(struct mm_ctx *c)
 {
-	int err = map_copy(c, MM_GRANT_BOOTINFO_VA, &mm_boot, sizeof(mm_boot));
+	struct vma *v = vma_find(&c->vmas, MM_GRANT_BOOTINFO_VA);
+	int err;
+
+	if (v && v->start <= MM_GRANT_BOOTINFO_VA)
+		return 0;
+	err = map_copy(c, MM_GRANT_BOOTINFO_VA, &mm_boot, sizeof(mm_boot));
 
 	for (unsigned i = 0; !err && i < mm_boot.nmodules; i++) {
 		const struct boot_module *mod = &mm_boot.modules[i];
@@ -232,7 +231,7 @@ static int grant_make(struct grant *g, struct mm_ctx *c, uint64_t task,
 	vaddr_t va;
 	int err;
 
-	if (!ctx_has_grant(c) && (err = map_boot_view(c)) != 0)
+	if ((err = map_boot_view(c)) != 0)
 		return err;
 	p = block_alloc(npages);
 	o = p ? block_object(p, npages) : NULL;
