@@ -128,3 +128,27 @@ def test_fs_refuses_foreign_image(tmp_path):
     assert "fs: disk0: not mounted: not an ext2 file system" in g.output(), g.output()
     assert "no file system" in ls
     assert alive and status == 0
+
+
+def test_fs_bad_block_pointer_is_eio(tmp_path):
+    """A file whose block pointer leaves the disk: EIO for it, the rest fine."""
+    img = str(tmp_path / "bad.img")
+    shutil.copyfile(os.path.join(pagerk.DEFAULT_BUILD, "fs.img"), img)
+    rc, out, err = debugfs(img, "stat /etc/motd")
+    assert rc == 0
+    r = subprocess.run(["debugfs", "-w", "-R", "sif /etc/motd block[0] 0x7fffffff", img],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert r.returncode == 0, r.stdout
+    g = Guest(["--fs", img])
+    try:
+        bad = g.run("cat /etc/motd")
+        good = g.run("cat /etc/hostname")
+        ls = g.run("ls /etc")
+        alive = g.alive()
+        status = g.halt()
+    finally:
+        g.close()
+    assert "cat: /etc/motd: I/O error" in bad or "Input/output error" in bad, bad
+    assert "pagerk" in good
+    assert "motd" in ls and "hostname" in ls
+    assert alive and status == 0
