@@ -13,6 +13,7 @@
  * start, so the pager can wait on us (page-cache and swap I/O) while we
  * wait on blk.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <ipc/blk.h>
@@ -23,8 +24,6 @@
 
 #define LOOKUP_TRIES	400
 #define LOOKUP_NS	(50ull * 1000 * 1000)
-#define EAGAIN		11
-#define EIO		5
 
 static struct {
 	uint64_t blk_h, sess_h, region_h;
@@ -45,7 +44,7 @@ static long lookup(const char *name)
 			return (long)m.w[1];
 		sys1(SYS_SLEEP, LOOKUP_NS);
 	}
-	return -2;			/* ENOENT */
+	return -ENOENT;
 }
 
 /* BLK_INFO for our disk, waiting while blk still attaches its disks. */

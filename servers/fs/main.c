@@ -17,6 +17,7 @@
  * disk before the reply goes out, so a halt at any point between requests
  * leaves a consistent image (FS_SYNC/FS_FSYNC also flush the disk cache).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,17 +26,6 @@
 #include <ipc/server.h>
 
 #include "fs.h"
-
-#define ENOENT		2
-#define EIO		5
-#define ENOMEM		12
-#define EEXIST		17
-#define ENOTDIR		20
-#define EISDIR		21
-#define EINVAL		22
-#define EFBIG		27
-#define ENAMETOOLONG	36
-#define ESTALE		116
 
 #define FS_DISK		0		/* tools/run attaches the image first */
 #define STACK_TOUCH	(64 * 1024)
@@ -90,7 +80,7 @@ static int file_get(uint64_t ino, uint64_t gen, struct ext2_stat *st)
 		return -ESTALE;
 	err = ext2_stat(&fs, (uint32_t)ino, st);
 	if (err)
-		return err == -ENOENT ? -ENOENT : err;
+		return err;		/* -ENOENT: deleted since */
 	return st->generation == gen ? 0 : -ESTALE;
 }
 
