@@ -44,8 +44,11 @@
 #define RA_MIN			SWAP_RA_PAGES_DEFAULT
 #define RA_MAX			BLK_SG_MAX
 
+#define IO_ERRORS_LOGGED	8
+
 struct swap_dev {
 	bool on;
+	bool gone;			/* blk died: no new slots */
 	uint64_t session;		/* blk's all-memory session handle */
 	unsigned disk;
 	struct swapmap map;
@@ -58,9 +61,10 @@ static bool offered;			/* MM_SWAP_OFFER is taken once */
 static struct page *swap_hash[SWAP_HASH];
 static struct swaphdr hdr;
 
+/* Can reclaim swap pages out? */
 bool swap_enabled(void)
 {
-	return swp.on;
+	return swp.on && !swp.gone;
 }
 
 uint64_t swap_total_pages(void)
@@ -90,6 +94,27 @@ static int swap_io(unsigned label, uint64_t session, unsigned disk,
 	m.w[2] = n;
 	return (int)ipc_request(session, label, 3, &m, addr,
 				(unsigned)(n * sizeof(addr[0])));
+}
+
+/*
+ * A swap read or write failed: count it, say so (the first few times),
+ * and if blk itself is gone (its endpoint is dead) take no new slots:
+ * pages already out stay readable only if it comes back, which it does
+ * not, so their faults get SIGBUS, and reclaim stops trying to write.
+ */
+static void swap_io_failed(const char *what, unsigned n, uint64_t slot,
+			   int err)
+{
+	if (mm_stats.swap_io_error++ < IO_ERRORS_LOGGED)
+		mm_log("mm: swap: %s of %u pages at slot %lu failed (%d)%s\n",
+		       what, n, (unsigned long)slot, err,
+		       mm_stats.swap_io_error == IO_ERRORS_LOGGED ?
+		       "; not logging more" : "");
+	if (err == -EPIPE && !swp.gone) {
+		swp.gone = true;
+		mm_log("mm: swap: the block driver is gone; no more "
+		       "swap-out\n");
+	}
 }
 
 /* The disk swap=N names, or -1. */
@@ -247,7 +272,7 @@ int swap_cache_add_new(struct page *p)
 	uint64_t slot;
 
 	MM_ASSERT(!page_has(p, PG_swapcache));
-	if (!swp.on || swap_slot_alloc(&swp.map, &slot))
+	if (!swp.on || swp.gone || swap_slot_alloc(&swp.map, &slot))
 		return -ENOSPC;
 	cache_insert(p, slot);
 	page_set(p, PG_dirty);
@@ -286,9 +311,7 @@ int swap_write(struct page **pages, unsigned n)
 	err = swap_io(BLK_WRITEV, swp.session, swp.disk, pages[0]->private,
 		      pages, n);
 	if (err) {
-		mm_stats.swap_io_error++;
-		mm_log("mm: swap: write of %u pages at slot %lu failed (%d)\n",
-		       n, (unsigned long)pages[0]->private, err);
+		swap_io_failed("write", n, pages[0]->private, err);
 		return err;
 	}
 	mm_stats.pswpout += n;
@@ -384,9 +407,7 @@ static struct page *swap_read(uint64_t slot, int *err)
 	}
 	*err = swap_io(BLK_READV, swp.session, swp.disk, lo, pages, n);
 	if (*err) {
-		mm_stats.swap_io_error++;
-		mm_log("mm: swap: read of %u pages at slot %lu failed (%d)\n",
-		       n, (unsigned long)lo, *err);
+		swap_io_failed("read", n, lo, *err);
 		while (n)
 			frame_put(pages[--n]);
 		return NULL;

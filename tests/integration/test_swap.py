@@ -246,3 +246,28 @@ def test_peer_small_guest_with_swap(prog):
         problems.insert(0, "run-client failed (%s): %s" % (rc, err.strip()))
     assert not problems, "%s\n--- output ---\n%s" % ("\n".join(problems), out)
     assert results and all(v != "FAIL" for v, _ in results.values()), out
+
+
+# --- The block driver dies under pressure -----------------------------------
+
+def test_blk_killed_under_pressure():
+    """Swap-out then fails cleanly (EPIPE, said once), and the OOM killer
+    takes the program that needed it; nothing hangs, nothing leaks."""
+    g = Guest(["--mem", GUEST_MEM, "--swap", "256M"])
+    try:
+        g.run("run swaptest fill 160 &")
+        g.run("kill 2")
+        out = g.run("wait 3")
+        alive = g.alive()
+        check = g.run("mmcheck")
+        m = meminfo(g)
+        status = g.halt()
+    finally:
+        g.close()
+    assert "mm: swap: the block driver is gone" in g.output()
+    assert re.search(r"Killed process 3 \(swaptest\)", out), out
+    assert "killed by SIGKILL" in out
+    assert g.output().count("failed (-32)") <= 8     # not one line per write
+    assert alive and "mmcheck: ok" in check
+    assert m["SwapCached"] == 0 and m["SwapFree"] == m["SwapTotal"]
+    assert status == 0
