@@ -13,7 +13,8 @@
  *		  counts only what reclaim really wrote to swap
  *	swapin	  fill in_mb MiB, MADV_PAGEOUT all of it, then read one word
  *		  of every page in order: swapin_mibps is in_mb over the
- *		  elapsed time (readahead makes most of these minor faults)
+ *		  elapsed time (readahead and swap fault-around spare most
+ *		  pages a disk read and a fault of their own)
  *	majfault  fill and page out in_mb MiB, then touch `faults` pages one
  *		  word each, in a random order, RA_STRIDE pages apart so no
  *		  touch lands in another's readahead window: majfault_ns is
@@ -40,7 +41,7 @@
 /*
  * Touches this many pages apart never share a readahead window: mm reads
  * an aligned window of 8 slots around a lone fault, growing it (up to
- * BLK_SG_MAX = 32) only while faults land just after the last one.
+ * BLK_SG_MAX pages) only while faults land just after the last window.
  */
 #define SWB_RA_STRIDE		32
 
@@ -245,7 +246,8 @@ static int swb_paged_out(uint64_t mb, volatile uint64_t **base)
 static int swb_swapin(const void *arg)
 {
 	const struct swb_args *a = arg;
-	uint64_t bytes = a->in_mb * SWB_MIB, in0, maj0, hit0, t0, t1;
+	uint64_t bytes = a->in_mb * SWB_MIB, t0, t1;
+	uint64_t in0, maj0, hit0, flt0, ar0;
 	volatile uint64_t *base;
 	uint64_t sum = 0;
 	int err = swb_paged_out(a->in_mb, &base);
@@ -255,6 +257,8 @@ static int swb_swapin(const void *arg)
 	in0 = swb_vmstat("pswpin");
 	maj0 = swb_vmstat("pgmajfault");
 	hit0 = swb_vmstat("swap_ra_hit");
+	flt0 = swb_vmstat("pgfault");
+	ar0 = swb_vmstat("swap_map_around");
 	t0 = bench_now_ns();
 	for (uint64_t off = 0; off < bytes / 8; off += SWB_PAGE / 8)
 		sum += base[off];
@@ -266,7 +270,11 @@ static int swb_swapin(const void *arg)
 	swb_report_count("swapin_majfaults", swb_vmstat("pgmajfault") - maj0,
 			 "faults");
 	swb_report_count("swapin_ra_hits", swb_vmstat("swap_ra_hit") - hit0,
+			 "pages");
+	swb_report_count("swapin_faults", swb_vmstat("pgfault") - flt0,
 			 "faults");
+	swb_report_count("swapin_mapped_around",
+			 swb_vmstat("swap_map_around") - ar0, "pages");
 	munmap((void *)base, bytes);
 	return 0;
 }
