@@ -933,6 +933,56 @@ static void test_big_dir(void)
 	printf("PASS %s\n", t_case);
 }
 
+/* rename's rules: what may replace what, and the link counts after. */
+static void test_rename_rules(void)
+{
+	struct img im;
+	struct ext2_bdev bd;
+	struct ext2_stat st;
+	uint32_t r = EXT2_ROOT_INO, a, b, f, g, x, ino;
+
+	t_case = "fs.ext2.rename_rules";
+	img_make(&im, "rename", 2048, 4096, NULL, NULL);
+	img_open(&im, &bd);
+	mount_ok(&im, &bd);
+	T_EQ(ext2_mkdir(&fs, r, "a", 1, 0755, &a), 0);
+	T_EQ(ext2_mkdir(&fs, r, "b", 1, 0755, &b), 0);
+	T_EQ(ext2_mkdir(&fs, b, "x", 1, 0755, &x), 0);	/* b not empty */
+	T_EQ(ext2_create(&fs, r, "f", 1, 0644, &f), 0);
+	T_EQ(ext2_create(&fs, r, "g", 1, 0644, &g), 0);
+	T_EQ(ext2_rename(&fs, r, "f", 1, r, "a", 1), -EISDIR);
+	T_EQ(ext2_rename(&fs, r, "a", 1, r, "f", 1), -ENOTDIR);
+	T_EQ(ext2_rename(&fs, r, "a", 1, r, "b", 1), -ENOTEMPTY);
+	T_EQ(ext2_rename(&fs, r, ".", 1, r, "z", 1), -EINVAL);
+	T_EQ(ext2_rename(&fs, r, "f", 1, r, "f", 1), 0);
+	T_EQ(ext2_rename(&fs, r, "nope", 4, r, "z", 1), -ENOENT);
+	T_EQ(ext2_rename(&fs, r, "b", 1, x, "b2", 2), -EINVAL);	/* into itself */
+	/* A directory over an empty one in another parent. */
+	T_EQ(ext2_mkdir(&fs, a, "e", 1, 0755, &ino), 0);
+	T_EQ(ext2_rename(&fs, b, "x", 1, a, "e", 1), 0);
+	T_EQ(ext2_lookup(&fs, a, "e", 1, &ino), 0);
+	T_EQ(ino, x);
+	T_EQ(ext2_lookup(&fs, x, "..", 2, &ino), 0);
+	T_EQ(ino, a);
+	T_EQ(ext2_stat(&fs, a, &st), 0);
+	T_EQ(st.nlink, 3);
+	T_EQ(ext2_stat(&fs, b, &st), 0);
+	T_EQ(st.nlink, 2);
+	/* A file over a file: the victim is freed. */
+	T_EQ(ext2_rename(&fs, r, "f", 1, r, "g", 1), 0);
+	T_EQ(ext2_lookup(&fs, r, "g", 1, &ino), 0);
+	T_EQ(ino, f);
+	T_EQ(ext2_stat(&fs, g, &st), -ENOENT);
+	T_EQ(ext2_rmdir(&fs, r, "b", 1), 0);
+	T_EQ(ext2_stat(&fs, r, &st), 0);
+	T_EQ(st.nlink, 4);	/* ".", "..", lost+found's and a's ".." */
+	T_EQ(ext2_check(&fs), 0);
+	T_EQ(ext2_sync(&fs), 0);
+	T_EQ(run("e2fsck -fn '%s' >'%s/fsck.log' 2>&1", im.path, tmpdir), 0);
+	close(im.fd);
+	printf("PASS %s\n", t_case);
+}
+
 /* ---- corrupt and foreign images ---- */
 
 static void poke(struct img *im, uint64_t off, const void *v, size_t n)
@@ -1112,6 +1162,7 @@ int main(void)
 	test_random(1024, nops, true);
 	test_enospc();
 	test_big_dir();
+	test_rename_rules();
 	test_indirect_levels();
 	test_refused();
 	test_bad_pointers();
