@@ -4,12 +4,14 @@ integration tests: building the image and composing the QEMU command line.
 One place decides the machine (QEMU flags), so every boot - interactive,
 tested or benchmarked - is the same machine.
 """
+import atexit
 import json
 import os
 import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # PAGERK_BUILD picks another build directory (parallel work trees of a build).
@@ -97,7 +99,8 @@ def add_disk_args(ap):
                     help="attach a raw image as a virtio-blk disk (repeatable; "
                          "disks are numbered in this order, the swap disk last)")
     ap.add_argument("--swap", metavar="SIZE",
-                    help="create build/swap.img of SIZE (e.g. 64M), mkswap it, attach it")
+                    help="create a fresh swap image of SIZE (e.g. 64M) in the build "
+                         "directory, mkswap it, attach it; it is removed when the run ends")
     ap.add_argument("--fs", metavar="FILE",
                     help="attach FILE as the file-system image (disk 0; init starts "
                          "servers/fs); default: build/fs.img, the guest's writes "
@@ -118,16 +121,29 @@ def _size_bytes(size):
 
 
 def make_swap_image(build_dir, size):
-    """A fresh raw image of `size` with a Linux swap signature (mkswap)."""
-    path = os.path.join(build_dir, "swap.img")
+    """A fresh raw image of `size` with a Linux swap signature (mkswap).
+
+    Each run gets its own file (BUILD/swap-XXXX.img), so guests booted at
+    the same time never share a swap disk; it is removed when this process
+    exits (tools/run turns SIGTERM and SIGHUP into a normal exit for that).
+    """
     nbytes = _size_bytes(size)
     if nbytes < 40960 or nbytes % 4096:
         raise SystemExit("--swap: size must be a multiple of 4K, at least 40K")
-    with open(path, "wb") as f:
+    fd, path = tempfile.mkstemp(prefix="swap-", suffix=".img", dir=build_dir)
+    atexit.register(_remove_quietly, path)
+    with os.fdopen(fd, "wb") as f:
         f.truncate(nbytes)
     mkswap = shutil.which("mkswap") or "/sbin/mkswap"
     subprocess.check_call([mkswap, "-q", path])
     return path
+
+
+def _remove_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def fs_image(args):

@@ -29,13 +29,14 @@
  * most of its faults - each of which costs two address-space switches.
  */
 #include <string.h>
+#include <ipc/blk.h>
 #include "mm.h"
 
 #define SIGBUS		7
 #define SIGKILL		9
 #define SIGSEGV		11
-#define FAULT_NEED	(8 + 32)	/* frames a fault may take: page-map
-					 * nodes, slab, swap-in readahead */
+#define FAULT_NEED	(8 + BLK_SG_MAX)	/* frames a fault may take:
+					 * page-map nodes, slab, readahead */
 #define FAULT_AROUND	16		/* pages, Linux's default window */
 
 static struct page *fill_module(const struct mm_object *o, vaddr_t va)
