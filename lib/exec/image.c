@@ -22,6 +22,27 @@ const struct boot_module *exec_module_find(const struct bootinfo *boot,
 	return NULL;
 }
 
+size_t exec_module_args(const struct bootinfo *boot, const char *name,
+			char *buf, size_t len)
+{
+	const struct boot_module *mod = exec_module_find(boot, name);
+	const char *src;
+	size_t n = 0;
+
+	if (!mod || len < 3)
+		return 0;
+	for (src = mod->name; *src && n + 2 < len; src++) {
+		if (*src != ' ')
+			buf[n++] = *src;
+		else if (n && buf[n - 1])
+			buf[n++] = 0;
+	}
+	if (n && buf[n - 1])
+		buf[n++] = 0;
+	buf[n++] = 0;
+	return n;
+}
+
 int exec_elf_check(const uint8_t *img, uint64_t size, uint64_t va_min,
 		   uint64_t va_max)
 {

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <stdarg.h>
 #include <ipc/proc.h>
+#include <exec/image.h>
 #include "eager.h"
 
 #define BADGE_INIT_EXC	0xffffffffffffff02ull
@@ -146,40 +147,17 @@ static long give(long task, uint64_t h, unsigned rights, uint64_t badge)
 	return sys4(SYS_HANDLE_GIVE, task, h, rights, badge);
 }
 
-/* init's argv: the words of its module's command line. */
-static size_t init_args(char *buf, size_t len)
-{
-	const char *src = NULL;
-	size_t n = 0;
-
-	for (unsigned i = 0; i < ep_boot.nmodules; i++)
-		if (!strncmp(ep_boot.modules[i].name, "init", 4) &&
-		    (ep_boot.modules[i].name[4] == ' ' ||
-		     ep_boot.modules[i].name[4] == 0))
-			src = ep_boot.modules[i].name;
-	if (!src)
-		ep_panic("no boot module named init");
-	for (; *src && n + 2 < len; src++) {
-		if (*src != ' ')
-			buf[n++] = *src;
-		else if (n && buf[n - 1])
-			buf[n++] = 0;
-	}
-	if (n && buf[n - 1])
-		buf[n++] = 0;
-	buf[n++] = 0;
-	return n;
-}
-
 static void start_init(void)
 {
 	static char args[BOOT_MODNAME_MAX + 2];
-	size_t len = init_args(args, sizeof(args));
+	size_t len = exec_module_args(&ep_boot, "init", args, sizeof(args));
 	struct ctx *c = ctx_create(1);
 	vaddr_t entry, sp;
 	long exc, task;
 	int err;
 
+	if (!len)
+		ep_panic("no boot module named init");
 	if (!c)
 		ep_panic("cannot create init's memory context");
 	err = exec_load(c, args, len, &entry, &sp);

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <ipc/server.h>
 #include <ipc/proc.h>
+#include <exec/image.h>
 #include "mm.h"
 
 #define MM_BADGE_INIT_EXC	0xffffffffffffff02ull
@@ -101,40 +102,17 @@ static long give(long task, uint64_t h, unsigned rights, uint64_t badge)
 	return sys4(SYS_HANDLE_GIVE, task, h, rights, badge);
 }
 
-/* init's argv: the words of its module's command line. */
-static size_t init_args(char *buf, size_t len)
-{
-	const char *src = NULL;
-	size_t n = 0;
-
-	for (unsigned i = 0; i < mm_boot.nmodules; i++)
-		if (!strncmp(mm_boot.modules[i].name, "init", 4) &&
-		    (mm_boot.modules[i].name[4] == ' ' ||
-		     mm_boot.modules[i].name[4] == 0))
-			src = mm_boot.modules[i].name;
-	if (!src)
-		mm_panic("no boot module named init");
-	for (; *src && n + 2 < len; src++) {
-		if (*src != ' ')
-			buf[n++] = *src;
-		else if (n && buf[n - 1])
-			buf[n++] = 0;
-	}
-	if (n && buf[n - 1])
-		buf[n++] = 0;
-	buf[n++] = 0;
-	return n;
-}
-
 static void start_init(void)
 {
 	char args[BOOT_MODNAME_MAX + 2];
-	size_t len = init_args(args, sizeof(args));
+	size_t len = exec_module_args(&mm_boot, "init", args, sizeof(args));
 	struct mm_ctx *c = ctx_create(1);
 	vaddr_t entry, sp;
 	long exc, task;
 	int err;
 
+	if (!len)
+		mm_panic("no boot module named init");
 	if (!c)
 		mm_panic("cannot create init's memory context");
 	c->oom_score_adj = -1000;		/* never the OOM victim */

@@ -42,6 +42,14 @@ const struct boot_module *exec_module_find(const struct bootinfo *boot,
 					   const char *name);
 
 /*
+ * The command line of the module named name as an MM_SPAWN argument
+ * buffer ("name\0arg\0...\0\0"; no environment) in buf: its length, or
+ * 0 if there is no such module.  How a pager starts init.
+ */
+size_t exec_module_args(const struct bootinfo *boot, const char *name,
+			char *buf, size_t len);
+
+/*
  * Check an ELF image of size bytes whole: an x86-64 executable, program
  * headers inside the file, every PT_LOAD inside the file and inside
  * [va_min, va_max), file and memory offsets congruent modulo the page.
