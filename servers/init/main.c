@@ -165,6 +165,23 @@ static long lookup_wait(const char *name)
 	return -1;
 }
 
+/*
+ * Once fs has mounted its disk and registered, give the pager its
+ * endpoint: mm's page cache asks fs where file pages are (FS_BMAP).
+ */
+static void fs_offer(void)
+{
+	struct ipc_msg m = { 0 };
+	long h = lookup_wait("fs");
+
+	if (h <= 0)
+		return;
+	m.tag = IPC_TAG(MM_FS_OFFER, 2) | IPC_TAG_HANDLES(1);
+	m.w[1] = (uint64_t)h;
+	ipc_call(INIT_H_MM_PROC, &m);		/* the pager says how it went */
+	sys1(SYS_HANDLE_CLOSE, h);
+}
+
 static void launch_server(const char *name, size_t len)
 {
 	char buf[PROC_NAME_MAX + 1] = { 0 };
@@ -176,12 +193,16 @@ static void launch_server(const char *name, size_t len)
 	memcpy(buf, name, len);
 	m.w[0] = PROC_SPAWN_SERVER;
 	if (ipc_request(launch_proc_h, PROC_SPAWN, 1, &m, buf,
-			(unsigned)len + 2) != 0 || strcmp(buf, "blk"))
+			(unsigned)len + 2) != 0)
 		return;
-	h = lookup_wait(buf);
-	if (h > 0) {
-		attach_disks((uint64_t)h);
-		sys1(SYS_HANDLE_CLOSE, h);
+	if (!strcmp(buf, "blk")) {
+		h = lookup_wait(buf);
+		if (h > 0) {
+			attach_disks((uint64_t)h);
+			sys1(SYS_HANDLE_CLOSE, h);
+		}
+	} else if (!strcmp(buf, "fs")) {
+		fs_offer();
 	}
 }
 

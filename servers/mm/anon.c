@@ -49,7 +49,7 @@ int anon_install(struct mm_ctx *c, vaddr_t va, uint64_t *e, struct page *p,
 	}
 	*e = pme_make(page_to_pfn(p), PME_PRESENT | flags);
 	c->rss++;
-	if (!(flags & PME_SHARED))
+	if (!(flags & PME_SHARED) && !page_has(p, PG_pagecache))
 		lru_page_new(p);
 	return 0;
 }

@@ -60,7 +60,7 @@ static void meminfo(struct out *o)
 	kb(o, "MemFree", buddy_free_pages());
 	kb(o, "MemAvailable", buddy_free_pages());
 	kb(o, "Buffers", 0);
-	kb(o, "Cached", 0);
+	kb(o, "Cached", mm_stats.file_pages);
 	kb(o, "SwapCached", mm_stats.swapcache_pages);
 	kb(o, "Active(anon)", lru_pages(1));
 	kb(o, "Inactive(anon)", lru_pages(0));
@@ -111,6 +111,7 @@ static void vmstat(struct out *o)
 	put(o, "nr_inactive_anon %lu\n", lru_pages(0));
 	put(o, "nr_active_anon %lu\n", lru_pages(1));
 	put(o, "nr_swapcached %lu\n", (unsigned long)s->swapcache_pages);
+	put(o, "nr_file_pages %lu\n", (unsigned long)s->file_pages);
 	zone_lines(o);
 	put(o, "pgfree %lu\n", (unsigned long)s->pgfree);
 	put(o, "pgfault %lu\n", (unsigned long)s->pgfault);
@@ -138,6 +139,8 @@ static void vmstat(struct out *o)
 	put(o, "allocstall %lu\n", (unsigned long)s->allocstall);
 	put(o, "oom_kill %lu\n", (unsigned long)s->oom_kill);
 	put(o, "swap_io_error %lu\n", (unsigned long)s->swap_io_error);
+	put(o, "file_pages_read %lu\n", (unsigned long)s->file_read);
+	put(o, "file_pages_written %lu\n", (unsigned long)s->file_written);
 }
 
 static void ctx_lines(struct out *o)

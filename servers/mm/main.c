@@ -23,7 +23,7 @@
 struct bootinfo mm_boot;
 struct mm_stats mm_stats;
 
-static char recvbuf[IPC_BUF_MAX];
+char mm_recvbuf[IPC_BUF_MAX];	/* requests' buffers; file.c's FS_READ */
 
 void mm_log(const char *fmt, ...)
 {
@@ -153,7 +153,7 @@ int main(void)
 		.ep = BOOT_H_FAULT_EP,
 		.protos = mm_protos,
 		.nprotos = mm_nprotos,
-		.ctx = recvbuf,
+		.ctx = mm_recvbuf,
 	};
 	struct ipc_msg m = { 0 };
 
@@ -164,7 +164,7 @@ int main(void)
 	mem_init();
 	seed_init();
 	vmscan_init();
-	sys2(SYS_IPC_SET_RECVBUF, recvbuf, sizeof(recvbuf));
+	sys2(SYS_IPC_SET_RECVBUF, mm_recvbuf, IPC_BUF_MAX);
 	start_init();
 	mm_settle();
 	if (LOG_LEVEL >= 2)

@@ -66,9 +66,10 @@ struct pagemap {
  *  - OBJ_MODULE: a boot module's ELF segment, private: pages start as a
  *    copy of the module bytes (zero past the data: the bss);
  *  - OBJ_SHMEM: shared anonymous memory: one set of frames, indexed by page
- *    offset (vma->pgoff + page index in the VMA), seen by every mapper.
+ *    offset (vma->pgoff + page index in the VMA), seen by every mapper;
+ *  - OBJ_FILE: a file's page cache (file.c), indexed the same way.
  */
-enum mm_obj_type { OBJ_MODULE, OBJ_SHMEM };
+enum mm_obj_type { OBJ_MODULE, OBJ_SHMEM, OBJ_FILE };
 
 struct mm_object {
 	enum mm_obj_type type;
@@ -76,8 +77,11 @@ struct mm_object {
 	const uint8_t *data;		/* OBJ_MODULE: bytes, in mm's physmap */
 	uint64_t size;			/* OBJ_MODULE: bytes available at data */
 	vaddr_t vstart;			/* OBJ_MODULE: address of data[0] */
-	struct pagemap pages;		/* OBJ_SHMEM: offset -> frame */
-	uint64_t resident;		/* OBJ_SHMEM: frames held */
+	struct pagemap pages;		/* OBJ_SHMEM, OBJ_FILE: offset -> frame */
+	uint64_t resident;		/* OBJ_SHMEM, OBJ_FILE: frames held */
+	uint64_t ino, gen;		/* OBJ_FILE: the file server's name */
+	uint64_t dirty;			/* OBJ_FILE: pages to write back */
+	struct mm_object *next_file;	/* OBJ_FILE: file.c's list */
 };
 
 struct mm_ctx {
@@ -108,12 +112,14 @@ struct mm_stats {
 	uint64_t pgscan_kswapd, pgscan_direct, pgsteal_kswapd, pgsteal_direct;
 	uint64_t kswapd_wakeup, allocstall, oom_kill, swap_io_error;
 	uint64_t swapcache_pages, swap_map_around;
+	uint64_t file_pages, file_read, file_written;	/* file.c */
 };
 
 extern struct mm_stats mm_stats;
 extern struct bootinfo mm_boot;
 
 /* main.c */
+extern char mm_recvbuf[];
 struct mm_ctx *ctx_get(uint64_t id);
 void mm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -148,6 +154,7 @@ void vma_obj_free(struct vma *v);
 struct mm_object *obj_module_new(const uint8_t *data, uint64_t size,
 				  vaddr_t vstart);
 struct mm_object *obj_shmem_new(void);
+struct mm_object *obj_file_new(uint64_t ino, uint64_t gen);
 void obj_get(struct mm_object *o);
 void obj_put(struct mm_object *o);
 struct page *shmem_page(struct mm_object *o, uint64_t index);
@@ -190,6 +197,7 @@ int frames_grant_request(struct ipc_msg *m, void *unused);	/* grant.c */
 extern const unsigned mm_nprotos;
 
 /* swap.c: the swap device and the swap cache */
+extern uint64_t mm_blk_session;
 bool swap_enabled(void);
 int swap_offer(struct ipc_msg *m, void *unused);
 uint64_t swap_total_pages(void);
@@ -221,6 +229,14 @@ int vmscan_check(void);
 bool oom_kill(const char *what, struct mm_ctx *trigger);
 int oom_notify_request(struct ipc_msg *m, void *unused);
 int oom_victims_request(struct ipc_msg *m, void *unused);
+
+/* file.c: the page cache */
+int fs_offer(struct ipc_msg *m, void *unused);
+struct mm_object *file_obj_get(uint64_t ino, uint64_t gen, int *err);
+struct page *file_page(struct mm_object *o, uint64_t index, int *err);
+void file_page_dirty(struct mm_object *o, struct page *p);
+int file_writeback(struct mm_object *o, uint64_t first, uint64_t last);
+void file_obj_release(struct mm_object *o);
 
 /* info.c */
 int info_format(unsigned kind, char *buf, size_t len);

@@ -218,6 +218,7 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 	 * refused below with the other bad types). */
 	uint64_t len = rq.len, prot = rq.prot & 7, flags = rq.flags;
 	struct mm_mmap_rep rp;
+	struct mm_object *file = NULL;
 	struct vma *v;
 	int err;
 
@@ -231,8 +232,12 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 		err = -EINVAL;
 	else if (len > USER_END)
 		err = -ENOMEM;
-	else if (!(flags & MAP_ANONYMOUS))
-		err = rq.fd < 0 ? -EBADF : -ENODEV;
+	else if (!(flags & MAP_ANONYMOUS) && (rq.fd < 0 ||
+		 (rq.off & (PAGE_SIZE - 1))))
+		err = rq.fd < 0 ? -EBADF : -EINVAL;
+	else if (!(flags & MAP_ANONYMOUS) &&
+		 !(file = file_obj_get((uint64_t)rq.fd, rq.gen, &err)))
+		;
 	else
 		err = mmap_place(c, hint, MM_ALIGN_UP(len, PAGE_SIZE), flags,
 				 &addr);
@@ -241,22 +246,30 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 		err = do_munmap(c, addr, addr + len);	/* replaces */
 	if (!err) {
 		bool shared = (flags & MAP_TYPE) == MAP_SHARED;
-		struct mm_object *o = shared ? obj_shmem_new() : NULL;
+		struct mm_object *o = file ? file :
+				      shared ? obj_shmem_new() : NULL;
 
 		v = !shared || o ? ctx_vma_new(c, addr, addr + len,
 					       prot_to_flags(prot) |
 					       (shared ? VMA_SHARED |
 						VMA_MAYSHARE : 0), o) : NULL;
+		if (v && file)
+			v->pgoff = rq.off >> PAGE_SHIFT;
 		if (o && !v) {
 			obj_get(o);
 			obj_put(o);
 		}
+		file = NULL;
 		if (!v)
 			err = -ENOMEM;
 		else if ((flags & MAP_POPULATE) || c->locked)
 			populate(c, v, addr, addr + len);
 		if (v)
 			merge_around(c, v);
+	}
+	if (file && !file->refs) {		/* found or made, then unused */
+		obj_get(file);
+		obj_put(file);
 	}
 	rp = (struct mm_mmap_rep){ .status = err, .addr = err ? 0 : addr };
 	IPC_REPLY_PUT(m, &rp);
@@ -425,6 +438,33 @@ static int h_mincore(struct ipc_msg *m, void *unused)
 	return IPC_REPLY;
 }
 
+/* Write back the shared file pages of [start, end): 0 or -EIO. */
+static int msync_range(struct mm_ctx *c, vaddr_t start, vaddr_t end)
+{
+	int err = 0;
+
+	for (vaddr_t at = start; at < end;) {
+		struct vma *v = vma_find(&c->vmas, at);
+		struct mm_object *o = v ? v->file : NULL;
+		vaddr_t to;
+
+		if (!v || v->start >= end)
+			break;
+		to = MM_MIN(end, v->end);
+		if (o && o->type == OBJ_FILE && (v->flags & VMA_SHARED)) {
+			uint64_t first = v->pgoff +
+				((MM_MAX(at, v->start) - v->start) >> PAGE_SHIFT);
+			uint64_t last = v->pgoff +
+				((to - v->start) >> PAGE_SHIFT) - 1;
+			int e = file_writeback(o, first, last);
+
+			err = err ? err : e;
+		}
+		at = v->end;
+	}
+	return err;
+}
+
 static int h_msync(struct ipc_msg *m, void *unused)
 {
 	const struct mm_msync_req rq = *IPC_REQ(m, struct mm_msync_req);
@@ -443,6 +483,8 @@ static int h_msync(struct ipc_msg *m, void *unused)
 		;
 	else if (!range_mapped(c, rq.addr, end))
 		err = -ENOMEM;
+	else
+		err = msync_range(c, rq.addr, end);
 	ipc_reply_set(m, err, 0);
 	return IPC_REPLY;
 }
@@ -716,6 +758,7 @@ static const ipc_handler mm_handlers[MM_LABEL_COUNT] = {
 	[MM_OOM_VICTIMS - MM_MMAP] = oom_victims_request,
 	[MM_KSWAPD - MM_MMAP] = kswapd_request,
 	[MM_MLOCK - MM_MMAP] = h_mlock,
+	[MM_FS_OFFER - MM_MMAP] = fs_offer,
 	[MM_FRAMES_GRANT - MM_MMAP] = frames_grant_request,
 };
 
@@ -723,6 +766,7 @@ const struct ipc_proto mm_protos[] = {
 	{ MM_MMAP, MM_LABEL_COUNT, mm_handlers,
 	  1ull << (MM_SWAP_OFFER - MM_MMAP) |
 	  1ull << (MM_OOM_NOTIFY - MM_MMAP) |
+	  1ull << (MM_FS_OFFER - MM_MMAP) |
 	  1ull << (MM_FRAMES_GRANT - MM_MMAP) },
 };
 const unsigned mm_nprotos = 1;

@@ -51,6 +51,18 @@ struct mm_object *obj_shmem_new(void)
 	return o;
 }
 
+struct mm_object *obj_file_new(uint64_t ino, uint64_t gen)
+{
+	struct mm_object *o = obj_alloc(OBJ_FILE);
+
+	if (o) {
+		pagemap_init(&o->pages);
+		o->ino = ino;
+		o->gen = gen;
+	}
+	return o;
+}
+
 void obj_get(struct mm_object *o)
 {
 	o->refs++;
@@ -76,6 +88,8 @@ void obj_put(struct mm_object *o)
 		return;
 	if (o->type == OBJ_SHMEM)
 		pagemap_destroy(&o->pages, shmem_release, o);
+	if (o->type == OBJ_FILE)
+		file_obj_release(o);	/* writes dirty pages back first */
 	slab_free(obj_cache, o);
 }
 

@@ -49,6 +49,7 @@ enum page_flags {
 	PG_locked	= 1u << 10,	/* I/O or state change in progress */
 	PG_writeback	= 1u << 11,	/* being written back */
 	PG_readahead	= 1u << 12,	/* read ahead, not yet faulted on */
+	PG_pagecache	= 1u << 13,	/* held by a file's page cache */
 };
 
 struct page {

@@ -71,7 +71,18 @@ static int fill(struct mm_ctx *c, struct vma *v, vaddr_t va, uint64_t *e,
 {
 	struct mm_object *o = v->file;
 	struct page *p;
+	int err;
 
+	if (o && o->type == OBJ_FILE) {
+		p = file_page(o, v->pgoff + ((va - v->start) >> PAGE_SHIFT),
+			      &err);
+		if (!p)
+			return err == -ENOMEM ? -ENOMEM : -EIO;	/* SIGBUS */
+		p->refcount++;
+		mm_stats.pgfault_file++;
+		return anon_install(c, va, e, p, v->flags & VMA_SHARED ?
+				    PME_SHARED : 0);
+	}
 	if (o && o->type == OBJ_SHMEM) {
 		p = shmem_page(o, v->pgoff + ((va - v->start) >> PAGE_SHIFT));
 		if (!p)
@@ -139,6 +150,17 @@ int fault_fill(struct mm_ctx *c, struct vma *v, vaddr_t va, bool write,
 	*prot = vma_prot(v);
 	if (!anon_exclusive(*e))
 		*prot &= ~AS_PROT_WRITE;
+	/* A shared file page is writable only once dirty: the first write
+	 * faults, so writeback knows what to write. */
+	if (v->file && ((struct mm_object *)v->file)->type == OBJ_FILE &&
+	    (*e & PME_SHARED)) {
+		struct page *p = pfn_to_page(pme_pfn(*e));
+
+		if (write)
+			file_page_dirty(v->file, p);
+		else if (!page_has(p, PG_dirty))
+			*prot &= ~AS_PROT_WRITE;
+	}
 	return 0;
 }
 

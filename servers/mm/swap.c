@@ -58,6 +58,8 @@ struct swap_dev {
 
 static struct swap_dev swp;
 static bool offered;			/* MM_SWAP_OFFER is taken once */
+uint64_t mm_blk_session;		/* blk's all-memory session, for swap
+					 * and the page cache (file.c) */
 static struct page *swap_hash[SWAP_HASH];
 static struct swaphdr hdr;
 
@@ -215,6 +217,7 @@ int swap_offer(struct ipc_msg *m, void *unused)
 		return IPC_REPLY;
 	}
 	offered = true;
+	mm_blk_session = h;
 	if (disk < 0) {
 		mm_log("mm: swap: no swap=N on the command line; running "
 		       "without swap\n");
@@ -222,9 +225,7 @@ int swap_offer(struct ipc_msg *m, void *unused)
 	} else {
 		err = swap_setup(h, (unsigned)disk);
 	}
-	if (err)
-		sys1(SYS_HANDLE_CLOSE, h);
-	ipc_reply_set(m, err, 0);
+	ipc_reply_set(m, err, 0);		/* the session stays: file.c */
 	return IPC_REPLY;
 }
 

@@ -7,6 +7,7 @@
  * page, and Linux's interface wants one byte per page for any length.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
@@ -16,6 +17,30 @@
 
 #include "oslayer.h"
 
+/*
+ * A file mapping names the file to the pager as the file server does,
+ * (ino, gen); the access checks POSIX asks of the descriptor are made
+ * here, where the open flags are.
+ */
+static long file_arg(int fd, int prot, int flags, struct mm_mmap_req *rq)
+{
+	struct file *f = fd_file(fd);
+	uint64_t ino, gen;
+	int acc;
+
+	if (!f)
+		return -EBADF;
+	if (os_file_ident(fd, &ino, &gen))
+		return -ENODEV;			/* a pipe or the console */
+	acc = f->flags & O_ACCMODE;
+	if (acc == O_WRONLY || ((flags & MAP_TYPE) == MAP_SHARED &&
+				(prot & PROT_WRITE) && acc != O_RDWR))
+		return -EACCES;
+	rq->fd = (int64_t)ino;
+	rq->gen = gen;
+	return 0;
+}
+
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	struct mm_mmap_req rq = {
@@ -24,9 +49,12 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		.fd = fd, .off = (uint64_t)off,
 	};
 	struct mm_mmap_rep rp;
-	long err;
+	long err = 0;
 
-	err = mm_req_mmap(H_MM, &rq, &rp);
+	if (!(flags & MAP_ANONYMOUS))
+		err = file_arg(fd, prot, flags, &rq);
+	if (!err)
+		err = mm_req_mmap(H_MM, &rq, &rp);
 	if (err) {
 		os_result(err);
 		return MAP_FAILED;

@@ -50,6 +50,8 @@ enum mm_label {
 	MM_MLOCK,		/* addr, len, lock (1) or unlock (0) */
 	MM_FRAMES_ADOPT,	/* from proc to a side-by-side pager: frames
 				 * another pager granted it (issue 6) */
+	MM_FS_OFFER,		/* from proc: w1 the file server's endpoint,
+				 * for the page cache (file-backed mmap) */
 	MM_LABEL_END
 };
 #define MM_LABEL_COUNT	(MM_LABEL_END - MM_MMAP)
@@ -72,8 +74,10 @@ struct mm_mmap_req {
 	uint64_t len;
 	uint64_t prot;
 	uint64_t flags;
-	int64_t fd;
+	int64_t fd;		/* a file mapping: the file's inode number
+				 * (lib/c turns the descriptor into it) */
 	uint64_t off;
+	uint64_t gen;		/* a file mapping: the inode's generation */
 };
 struct mm_mmap_rep { int64_t status; uint64_t addr; };
 

@@ -1,0 +1,226 @@
+/*
+ * filemap - file-backed mmap through mm's page cache: one PASS/FAIL line
+ * per case.  Needs the file system (tools/run's default image); works in
+ * DIR (argv[1], default /tmp).
+ *
+ * A file of 3.5 pages, byte i = PAT(i), is made with write(); then:
+ * private mappings read it and never write it, shared mappings write it
+ * back on msync and on munmap, the tail of the last page reads as zero,
+ * a page wholly past the end is SIGBUS, and a forked child shares the
+ * pages of a shared mapping with its parent.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include "guest.h"
+
+#define PAGE		4096
+#define FSIZE		(3 * PAGE + PAGE / 2)
+#define PAT(i)		((uint8_t)((i) * 7 + ((i) >> 12) * 13 + 1))
+
+static char path[256];
+
+static int make_file(void)
+{
+	static uint8_t buf[FSIZE];
+	int fd;
+
+	for (int i = 0; i < FSIZE; i++)
+		buf[i] = PAT(i);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write(fd, buf, FSIZE) != FSIZE) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Bytes [off, off + n) of the file as read() sees them, checked. */
+static int file_has(int fd, long off, const uint8_t *want, long n)
+{
+	static uint8_t got[FSIZE];
+
+	if (pread(fd, got, (size_t)n, off) != n)
+		return 0;
+	return memcmp(got, want, (size_t)n) == 0;
+}
+
+static void private_read(int fd)
+{
+	const uint8_t *p = mmap(NULL, FSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+	int bad = 0;
+
+	if (p == MAP_FAILED) {
+		FAIL("filemap.private_read", "mmap: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < FSIZE; i++)
+		bad += p[i] != PAT(i);
+	for (int i = FSIZE; i < 4 * PAGE; i++)
+		bad += p[i] != 0;		/* the tail of the last page */
+	if (bad)
+		FAIL("filemap.private_read", "%d bytes differ", bad);
+	else
+		PASS("filemap.private_read");
+	munmap((void *)p, FSIZE);
+}
+
+static void private_write(int fd)
+{
+	uint8_t *p = mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+			  fd, 0);
+	uint8_t want = PAT(PAGE + 5), mine = (uint8_t)(want ^ 0xff);
+
+	if (p == MAP_FAILED) {
+		FAIL("filemap.private_cow", "mmap: %s", strerror(errno));
+		return;
+	}
+	p[PAGE + 5] = mine;
+	msync(p, FSIZE, MS_SYNC);
+	if (p[PAGE + 5] != mine || !file_has(fd, PAGE + 5, &want, 1))
+		FAIL("filemap.private_cow", "private write reached the file");
+	else
+		PASS("filemap.private_cow");
+	munmap(p, FSIZE);
+}
+
+static void shared_write(int fd)
+{
+	uint8_t *p = mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  fd, 0);
+	static const uint8_t msg[] = "written through MAP_SHARED";
+	static const uint8_t msg2[] = "and at munmap";
+
+	if (p == MAP_FAILED) {
+		FAIL("filemap.shared_msync", "mmap: %s", strerror(errno));
+		return;
+	}
+	memcpy(p + 2 * PAGE + 100, msg, sizeof(msg));
+	if (msync(p, FSIZE, MS_SYNC) || !file_has(fd, 2 * PAGE + 100, msg,
+						  sizeof(msg)))
+		FAIL("filemap.shared_msync", "read() does not see the write");
+	else
+		PASS("filemap.shared_msync");
+	/* the partial last page: only bytes below the end reach the file */
+	memcpy(p + 3 * PAGE + 10, msg2, sizeof(msg2));
+	munmap(p, FSIZE);
+	if (!file_has(fd, 3 * PAGE + 10, msg2, sizeof(msg2)) ||
+	    lseek(fd, 0, SEEK_END) != FSIZE)
+		FAIL("filemap.shared_munmap", "munmap did not write it back");
+	else
+		PASS("filemap.shared_munmap");
+}
+
+static void beyond_eof(int fd)
+{
+	uint8_t *p = mmap(NULL, 8 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	int status = 0;
+	pid_t pid;
+
+	if (p == MAP_FAILED) {
+		FAIL("filemap.sigbus", "mmap: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		volatile uint8_t x = p[5 * PAGE];	/* wholly past the end */
+
+		(void)x;
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGBUS)
+		FAIL("filemap.sigbus", "child status %#x", status);
+	else
+		PASS("filemap.sigbus");
+	munmap(p, 8 * PAGE);
+}
+
+static void shared_fork(int fd)
+{
+	volatile uint8_t *p = mmap(NULL, FSIZE, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, 0);
+	int go[2], status = 0;
+	pid_t pid;
+	char c;
+
+	if (p == MAP_FAILED || pipe(go)) {
+		FAIL("filemap.shared_fork", "mmap or pipe failed");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		p[10] = 0xab;			/* the parent must see it */
+		if (write(go[1], "x", 1) != 1)
+			_exit(2);
+		while (p[20] != 0xcd)		/* and we must see its write */
+			sched_yield();
+		_exit(0);
+	}
+	if (read(go[0], &c, 1) != 1 || p[10] != 0xab) {
+		FAIL("filemap.shared_fork", "parent does not see the child");
+		kill(pid, SIGKILL);
+	} else {
+		p[20] = 0xcd;
+		waitpid(pid, &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			FAIL("filemap.shared_fork", "child status %#x", status);
+		else
+			PASS("filemap.shared_fork");
+	}
+	munmap((void *)p, FSIZE);
+}
+
+static void bad_args(int fd)
+{
+	int rfd = open(path, O_RDONLY);
+	void *p1 = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, 12345, 0);
+	int e1 = errno;
+	void *p2 = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 100);
+	int e2 = errno;
+	void *p3 = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, rfd,
+			0);
+	int e3 = errno;
+
+	if (p1 != MAP_FAILED || e1 != EBADF || p2 != MAP_FAILED ||
+	    e2 != EINVAL || p3 != MAP_FAILED || e3 != EACCES)
+		FAIL("filemap.errors", "EBADF %d, EINVAL %d, EACCES %d", e1, e2,
+		     e3);
+	else
+		PASS("filemap.errors");
+	close(rfd);
+}
+
+int main(int argc, char **argv)
+{
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/filemap.dat",
+		 argc > 1 ? argv[1] : "/tmp");
+	fd = make_file();
+	if (fd < 0) {
+		FAIL("filemap.setup", "%s: %s", path, strerror(errno));
+		return 1;
+	}
+	private_read(fd);
+	private_write(fd);
+	shared_write(fd);
+	beyond_eof(fd);
+	shared_fork(fd);
+	bad_args(fd);
+	close(fd);
+	printf("%d failed\n", guest_failures);
+	return guest_failures != 0;
+}
