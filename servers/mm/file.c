@@ -99,9 +99,11 @@ static void cache_add(struct mm_object *o, uint64_t index, struct page *p,
 {
 	page_set(p, PG_pagecache);
 	p->index = index;
+	p->private = (uint64_t)(uintptr_t)o;
 	*slot = pme_make(page_to_pfn(p), PME_PRESENT);
 	o->resident++;
 	mm_stats.file_pages++;
+	lru_file_new(p);
 }
 
 /* One page through FS_READ; the bytes past what the file has are zero. */
@@ -331,6 +333,43 @@ int file_writeback(struct mm_object *o, uint64_t first, uint64_t last)
 		mm_log("mm: writeback of file %lu failed (%d)\n",
 		       (unsigned long)o->ino, wb.err);
 	return wb.err ? -EIO : 0;
+}
+
+/*
+ * Reclaim: cache page p, isolated from the LRU and not mapped by a locked
+ * process, leaves every page map (the next access faults and finds it in
+ * the cache or reads it again), is written back if dirty, and is freed.
+ * 0, or -EIO if the write failed (then it stays, still dirty).
+ */
+int file_reclaim(struct page *p)
+{
+	struct mm_object *o = (struct mm_object *)(uintptr_t)p->private;
+	uint64_t *slot;
+	struct mm_ctx *c;
+	vaddr_t va;
+
+	while (rmap_first(p, &c, &va)) {
+		uint64_t *e = pagemap_slot(&c->pm, va, false);
+
+		MM_ASSERT(e && pme_pfn(*e) == page_to_pfn(p));
+		if (*e & PME_MAPPED)
+			sys3(SYS_AS_UNMAP, c->as, va, 1);
+		*e = 0;
+		rmap_remove(p, c, va);
+		c->rss--;
+		frame_put(p);		/* the entry's reference */
+	}
+	if (page_has(p, PG_dirty) && write_one(o, p))
+		return -EIO;
+	slot = pagemap_slot(&o->pages, p->index << PAGE_SHIFT, false);
+	MM_ASSERT(slot && pme_pfn(*slot) == page_to_pfn(p));
+	*slot = 0;
+	o->resident--;
+	mm_stats.file_pages--;
+	mm_stats.file_reclaimed++;
+	page_clear(p, PG_pagecache);
+	frame_put(p);			/* the cache's: now free */
+	return 0;
 }
 
 static void release_page(vaddr_t off, uint64_t e, void *arg)

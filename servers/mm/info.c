@@ -64,6 +64,8 @@ static void meminfo(struct out *o)
 	kb(o, "SwapCached", mm_stats.swapcache_pages);
 	kb(o, "Active(anon)", lru_pages(1));
 	kb(o, "Inactive(anon)", lru_pages(0));
+	kb(o, "Active(file)", lru_pages(3));
+	kb(o, "Inactive(file)", lru_pages(2));
 	kb(o, "AnonPages", rss);
 	kb(o, "Shmem", mm_stats.shmem_pages);
 	kb(o, "Slab", slab);
@@ -141,6 +143,7 @@ static void vmstat(struct out *o)
 	put(o, "swap_io_error %lu\n", (unsigned long)s->swap_io_error);
 	put(o, "file_pages_read %lu\n", (unsigned long)s->file_read);
 	put(o, "file_pages_written %lu\n", (unsigned long)s->file_written);
+	put(o, "file_pages_reclaimed %lu\n", (unsigned long)s->file_reclaimed);
 }
 
 static void ctx_lines(struct out *o)

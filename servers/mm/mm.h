@@ -113,6 +113,7 @@ struct mm_stats {
 	uint64_t kswapd_wakeup, allocstall, oom_kill, swap_io_error;
 	uint64_t swapcache_pages, swap_map_around;
 	uint64_t file_pages, file_read, file_written;	/* file.c */
+	uint64_t file_reclaimed;
 };
 
 extern struct mm_stats mm_stats;
@@ -216,6 +217,7 @@ int swap_check(void);
 
 /* vmscan.c: LRU, reclaim, kswapd */
 void lru_page_new(struct page *p);
+void lru_file_new(struct page *p);
 void lru_page_gone(struct page *p);
 void lru_page_touched(struct page *p);
 void vmscan_init(void);
@@ -237,6 +239,7 @@ struct page *file_page(struct mm_object *o, uint64_t index, int *err);
 void file_page_dirty(struct mm_object *o, struct page *p);
 int file_writeback(struct mm_object *o, uint64_t first, uint64_t last);
 void file_obj_release(struct mm_object *o);
+int file_reclaim(struct page *p);
 
 /* info.c */
 int info_format(unsigned kind, char *buf, size_t len);

@@ -72,8 +72,12 @@ static bool zones_ok(enum zone_wmark which, unsigned long need)
 	return false;
 }
 
+/* Pages on list `which`; -1: both anonymous lists; -2: all four. */
 unsigned long lru_pages(int which)
 {
+	if (which == -2)
+		return lru_pages(-1) + lru.nr_pages[LRU_INACTIVE_FILE] +
+		       lru.nr_pages[LRU_ACTIVE_FILE];
 	if (which < 0)
 		return lru.nr_pages[LRU_INACTIVE_ANON] +
 		       lru.nr_pages[LRU_ACTIVE_ANON];
@@ -88,6 +92,15 @@ void lru_page_new(struct page *p)
 		return;
 	page_set(p, PG_anon);
 	lru_add(&lru, p, LRU_NEW_ANON);
+}
+
+/* A page-cache page (file.c): on the file lists. */
+void lru_file_new(struct page *p)
+{
+	if (page_has(p, PG_lru))
+		return;
+	page_clear(p, PG_anon);
+	lru_add(&lru, p, LRU_INACTIVE_FILE);
 }
 
 void lru_page_gone(struct page *p)
@@ -237,6 +250,19 @@ static unsigned long shrink_list(struct list_head *list)
 
 	list_init(&failed);
 	list_for_each_entry_safe(p, n, list, lru) {
+		if (page_has(p, PG_pagecache)) {
+			bool locked = false;
+
+			rmap_walk(p, locked_mapper, &locked);
+			list_del(&p->lru);
+			if (!locked && file_reclaim(p) == 0) {
+				freed++;
+				continue;
+			}
+			page_set(p, PG_active);
+			list_add_tail(&p->lru, &failed);
+			continue;
+		}
 		switch (pageout_prepare(p)) {
 		case KEEP_ACTIVE:
 			page_set(p, PG_active);
@@ -264,16 +290,19 @@ static unsigned long shrink_list(struct list_head *list)
 }
 
 /* Scan up to nr inactive pages; returns pages freed. */
-static unsigned long shrink_anon(unsigned long nr, bool kswapd)
+/* Scan up to nr pages of one inactive list; returns pages freed. */
+static unsigned long shrink_one(enum lru_list inactive, unsigned long nr,
+				bool kswapd)
 {
 	struct list_head isolated;
 	uint64_t scanned = lru.stat.pgscan;
 	unsigned long freed;
 
-	if (lru_inactive_is_low(&lru, LRU_INACTIVE_ANON))
-		lru_age_active(&lru, LRU_ACTIVE_ANON, nr, referenced, NULL);
+	if (lru_inactive_is_low(&lru, inactive))
+		lru_age_active(&lru, inactive | LRU_ACTIVE, nr, referenced,
+			       NULL);
 	list_init(&isolated);
-	lru_isolate_inactive(&lru, LRU_INACTIVE_ANON, nr, referenced, NULL,
+	lru_isolate_inactive(&lru, inactive, nr, referenced, NULL,
 			     &isolated);
 	scanned = lru.stat.pgscan - scanned;
 	freed = shrink_list(&isolated);
@@ -289,6 +318,36 @@ static unsigned long shrink_anon(unsigned long nr, bool kswapd)
 	if (freed)
 		kswapd_stuck = false;
 	return freed;
+}
+
+/*
+ * Scan nr pages, split between the file and the anonymous lists by their
+ * sizes (anonymous pages only with swap to put them in).  File pages are
+ * the cheaper kind to reclaim - a clean one is simply dropped - so the
+ * file lists get at least their share.  Returns pages freed.
+ */
+static unsigned long shrink_anon(unsigned long nr, bool kswapd)
+{
+	unsigned long file = lru_pages(LRU_INACTIVE_FILE) +
+			     lru_pages(LRU_ACTIVE_FILE);
+	unsigned long anon = swap_enabled() ? lru_pages(-1) : 0;
+	unsigned long nf = file + anon ? nr * file / (file + anon) : 0;
+	unsigned long freed = 0;
+
+	if (file && nf < MM_MIN(nr, RECLAIM_MIN_SCAN))
+		nf = MM_MIN(nr, RECLAIM_MIN_SCAN);
+	if (nf)
+		freed += shrink_one(LRU_INACTIVE_FILE, nf, kswapd);
+	if (anon && nr > nf)
+		freed += shrink_one(LRU_INACTIVE_ANON, nr - nf, kswapd);
+	return freed;
+}
+
+/* Is there anything reclaim could free? */
+static bool reclaimable(void)
+{
+	return swap_enabled() || lru_pages(LRU_INACTIVE_FILE) +
+				 lru_pages(LRU_ACTIVE_FILE);
 }
 
 /* MADV_PAGEOUT: reclaim c's private pages in [start, end) now. */
@@ -331,7 +390,7 @@ int pageout_range(struct mm_ctx *c, vaddr_t start, vaddr_t end)
 static void kswapd_wake(void)
 {
 	if (kswapd_awake || kswapd_stuck || !kswapd_notif ||
-	    !swap_enabled())
+	    !reclaimable())
 		return;
 	kswapd_awake = true;
 	mm_stats.kswapd_wakeup++;
@@ -366,7 +425,7 @@ int kswapd_request(struct ipc_msg *m, void *unused)
 			 * whole passes over the lists without a page. */
 			kswapd_idle_scan += mm_stats.pgscan_kswapd - scanned +
 					    KSWAPD_BATCH / 4;
-			if (kswapd_idle_scan > 2 * lru_pages(-1)) {
+			if (kswapd_idle_scan > 2 * lru_pages(-2)) {
 				kswapd_stuck = true;
 				kswapd_idle_scan = 0;
 			}
@@ -440,10 +499,10 @@ int mm_reserve(unsigned long need, struct mm_ctx *c, const char *what)
 		return 0;
 	mm_stats.allocstall++;
 	for (int prio = DEF_PRIORITY; prio >= 0; prio--) {
-		unsigned long nr = MM_MAX(lru_pages(-1) >> prio,
+		unsigned long nr = MM_MAX(lru_pages(-2) >> prio,
 					  RECLAIM_MIN_SCAN);
 
-		if (!swap_enabled())
+		if (!reclaimable())
 			break;
 		shrink_anon(nr, false);
 		if (zones_ok(WMARK_LOW, need))

@@ -203,10 +203,73 @@ static void bad_args(int fd)
 	close(rfd);
 }
 
+#define BIGW(pg, w)	((uint64_t)(pg) << 20 | (w))
+
+/*
+ * `filemap big MB`: a file larger than RAM, read through a private
+ * mapping twice (the page cache must give pages back as it goes), then
+ * one word of every page changed through a shared mapping, which reclaim
+ * and munmap must write back.
+ */
+static int big(long mb)
+{
+	static uint64_t buf[PAGE / 8];
+	long npages = mb * 256, bad = 0;
+	const uint64_t *p;
+	uint64_t *q;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/filemap.big");
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	for (long pg = 0; fd >= 0 && pg < npages; pg++) {
+		for (int w = 0; w < PAGE / 8; w++)
+			buf[w] = BIGW(pg, w);
+		if (write(fd, buf, PAGE) != PAGE) {
+			FAIL("filemap.big_write", "write at page %ld: %s", pg,
+			     strerror(errno));
+			return 1;
+		}
+	}
+	if (fd < 0) {
+		FAIL("filemap.big_write", "%s: %s", path, strerror(errno));
+		return 1;
+	}
+	PASS("filemap.big_write");
+	p = mmap(NULL, (size_t)npages * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	for (int pass = 0; p != MAP_FAILED && pass < 2; pass++)
+		for (long pg = 0; pg < npages; pg++)
+			for (int w = 0; w < PAGE / 8; w += 64)
+				bad += p[pg * (PAGE / 8) + w] != BIGW(pg, w);
+	if (p == MAP_FAILED || bad)
+		FAIL("filemap.big_read", "%ld words wrong", bad);
+	else
+		PASS("filemap.big_read");
+	munmap((void *)p, (size_t)npages * PAGE);
+	q = mmap(NULL, (size_t)npages * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, 0);
+	for (long pg = 0; q != MAP_FAILED && pg < npages; pg++)
+		q[pg * (PAGE / 8) + 7] = ~BIGW(pg, 7);
+	if (q != MAP_FAILED)
+		munmap(q, (size_t)npages * PAGE);
+	for (long pg = 0; q != MAP_FAILED && pg < npages; pg++)
+		if (pread(fd, buf, 64, pg * PAGE) != 64 ||
+		    buf[7] != ~BIGW(pg, 7) || buf[6] != BIGW(pg, 6))
+			bad++;
+	if (q == MAP_FAILED || bad)
+		FAIL("filemap.big_shared", "%ld pages wrong", bad);
+	else
+		PASS("filemap.big_shared");
+	close(fd);
+	unlink(path);
+	return guest_failures != 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
 
+	if (argc > 2 && !strcmp(argv[1], "big"))
+		return big(strtol(argv[2], NULL, 10));
 	snprintf(path, sizeof(path), "%s/filemap.dat",
 		 argc > 1 ? argv[1] : "/tmp");
 	fd = make_file();

@@ -7,6 +7,7 @@ in the file, byte for byte, that private writes are not, and that
 e2fsck finds the image clean.
 """
 import os
+import re
 import shutil
 import subprocess
 
@@ -81,3 +82,24 @@ def test_image_clean(filemap_run):
 def test_cache_released(filemap_run):
     assert "Cached:                0 kB" in filemap_run["mem"]
     assert "mmcheck: ok" in filemap_run["check"]
+
+
+def test_file_larger_than_ram():
+    """A 40 MiB file through a 32 MiB guest: read twice through a private
+    mapping, then changed through a shared one; file pages are reclaimed
+    (clean ones dropped, dirty ones written back first), nothing is lost."""
+    g = Guest(["--mem", "32M"])
+    try:
+        out = g.run("run filemap big 40")
+        st = g.run("vmstat")
+        check = g.run("mmcheck")
+        status = g.halt()
+    finally:
+        g.close()
+    res = case_results(out)
+    for case in ("filemap.big_write", "filemap.big_read", "filemap.big_shared"):
+        assert res.get(case, "missing") is None, out
+    reclaimed = int(re.search(r"^file_pages_reclaimed (\d+)$", st, re.M).group(1))
+    assert reclaimed > 5000, st
+    assert "oom_kill 0" in st
+    assert "mmcheck: ok" in check and status == 0
