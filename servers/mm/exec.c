@@ -27,6 +27,92 @@ static unsigned long seg_flags(uint32_t pf)
 	return f;
 }
 
+/*
+ * A program on the file system: each PT_LOAD maps the file's pages from
+ * the page cache, privately (text shared by every instance until written,
+ * which it never is; data copied on first write), and the part past the
+ * file data (the bss) is anonymous memory.  The page where the file data
+ * ends is copied now with its tail zeroed, since the file has other bytes
+ * there.
+ */
+static int load_file(struct mm_ctx *c, const char *path, vaddr_t *entry)
+{
+	uint64_t size;
+	uint32_t mode;
+	int err;
+	struct mm_object *o = file_obj_open(path, &size, &mode, &err);
+	const struct elf_ehdr *eh;
+	struct page *hdr;
+	const uint8_t *img;
+	vaddr_t top = 0;
+
+	if (!o)
+		return err;
+	obj_get(o);			/* ours while we build */
+	err = (mode & 0170000) != 0100000 ? -EACCES :
+	      !(mode & 0111) ? -EACCES : 0;
+	hdr = err ? NULL : file_page(o, 0, &err);
+	img = hdr ? page_address(hdr) : NULL;
+	eh = (const void *)img;
+	if (img && (eh->phoff > PAGE_SIZE || eh->phnum > (PAGE_SIZE -
+		    eh->phoff) / sizeof(struct elf_phdr)))
+		err = -ENOEXEC;		/* headers beyond the first page */
+	if (!err)
+		err = exec_elf_check(img, size, MM_MMAP_MIN, MM_MMAP_TOP);
+	for (unsigned i = 0; !err && i < eh->phnum; i++) {
+		const struct elf_phdr *ph = exec_phdr(img, i);
+		vaddr_t s = ph->vaddr & PAGE_MASK;
+		vaddr_t fe = MM_ALIGN_UP(ph->vaddr + ph->filesz, PAGE_SIZE);
+		vaddr_t e = MM_ALIGN_UP(ph->vaddr + ph->memsz, PAGE_SIZE);
+		vaddr_t tail = ph->vaddr + ph->filesz;
+		struct vma *v;
+
+		if (ph->type != PT_LOAD || ph->memsz == 0)
+			continue;
+		top = MM_MAX(top, e);
+		if (fe > s) {
+			v = ctx_vma_new(c, s, fe, seg_flags(ph->flags), o);
+			if (!v) {
+				err = -ENOEXEC;
+				break;
+			}
+			v->pgoff = (ph->offset & PAGE_MASK) >> PAGE_SHIFT;
+		}
+		if (e > fe && !ctx_vma_new(c, fe, e, seg_flags(ph->flags),
+					   NULL)) {
+			err = -ENOEXEC;
+			break;
+		}
+		if (ph->memsz > ph->filesz && (tail & (PAGE_SIZE - 1))) {
+			/* a private copy of the last file page, tail zeroed */
+			struct page *src = file_page(o, (ph->offset +
+					ph->filesz) >> PAGE_SHIFT, &err);
+			struct page *p = src ? frame_alloc() : NULL;
+			uint64_t *pe = pagemap_slot(&c->pm, tail & PAGE_MASK,
+						    true);
+
+			if (!p || !pe) {
+				if (p)
+					frame_put(p);
+				err = err ? err : -ENOMEM;
+				break;
+			}
+			memcpy(page_address(p), page_address(src),
+			       tail & (PAGE_SIZE - 1));
+			memset((uint8_t *)page_address(p) +
+			       (tail & (PAGE_SIZE - 1)), 0,
+			       PAGE_SIZE - (tail & (PAGE_SIZE - 1)));
+			err = anon_install(c, tail & PAGE_MASK, pe, p, 0);
+		}
+	}
+	if (!err) {
+		c->brk_start = c->brk = top;
+		*entry = eh->entry;
+	}
+	obj_put(o);			/* the VMAs hold it now, or nobody */
+	return err;
+}
+
 static int load_segments(struct mm_ctx *c, const struct boot_module *mod,
 			 vaddr_t *entry)
 {
@@ -93,16 +179,23 @@ static int build_stack(struct mm_ctx *c, const struct exec_args *a,
 int exec_load(struct mm_ctx *c, const char *args, size_t len,
 	      vaddr_t *entry, vaddr_t *sp)
 {
+	static char copy[IPC_BUF_MAX];	/* file I/O may reuse the buffer */
 	static struct exec_args a;
 	const struct boot_module *mod;
-	int err = exec_args_split(args, len, &a);
+	int err;
 
+	if (len > sizeof(copy))
+		return -E2BIG;
+	memcpy(copy, args, len);
+	err = exec_args_split(copy, len, &a);
 	if (err)
 		return err;
-	mod = exec_module_find(&mm_boot, a.argv[0]);
-	if (!mod)
-		return -ENOENT;
-	err = load_segments(c, mod, entry);
+	if (a.argv[0][0] == '/') {	/* a path: from the file system */
+		err = load_file(c, a.argv[0], entry);
+	} else {
+		mod = exec_module_find(&mm_boot, a.argv[0]);
+		err = mod ? load_segments(c, mod, entry) : -ENOENT;
+	}
 	if (err)
 		return err;
 	if (!ctx_vma_new(c, c->stack_top - MM_STACK_MAX, c->stack_top,

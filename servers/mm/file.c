@@ -93,6 +93,32 @@ struct mm_object *file_obj_get(uint64_t ino, uint64_t gen, int *err)
 	return o;
 }
 
+/*
+ * The regular file at path, for exec: its object with one more reference
+ * to come (refs as file_obj_get), its size and mode; or NULL, *err.
+ */
+struct mm_object *file_obj_open(const char *path, uint64_t *size,
+				uint32_t *mode, int *err)
+{
+	struct fs_stat_rep st;
+	struct mm_object *o;
+
+	if (!fs_h) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	*err = (int)fs_req_open(fs_h, &(struct fs_open_req){ 0, 0 }, path,
+				&st);
+	if (*err)
+		return NULL;
+	o = file_obj_get(st.ino, st.gen, err);
+	if (o) {
+		*size = st.size;
+		*mode = FS_STAT_MODE(&st);
+	}
+	return o;
+}
+
 /* Put page p at index in o's cache (the cache takes p's reference). */
 static void cache_add(struct mm_object *o, uint64_t index, struct page *p,
 		      uint64_t *slot)

@@ -236,6 +236,8 @@ int oom_victims_request(struct ipc_msg *m, void *unused);
 int fs_offer(struct ipc_msg *m, void *unused);
 struct mm_object *file_obj_get(uint64_t ino, uint64_t gen, int *err);
 struct page *file_page(struct mm_object *o, uint64_t index, int *err);
+struct mm_object *file_obj_open(const char *path, uint64_t *size,
+				uint32_t *mode, int *err);
 void file_page_dirty(struct mm_object *o, struct page *p);
 int file_writeback(struct mm_object *o, uint64_t first, uint64_t last);
 void file_obj_release(struct mm_object *o);

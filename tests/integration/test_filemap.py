@@ -103,3 +103,31 @@ def test_file_larger_than_ram():
     assert reclaimed > 5000, st
     assert "oom_kill 0" in st
     assert "mmcheck: ok" in check and status == 0
+
+
+def _file_pages_read(g):
+    st = g.run("vmstat")
+    return int(re.search(r"^file_pages_read (\d+)$", st, re.M).group(1))
+
+
+def test_programs_run_from_the_file_system():
+    """`run /bin/NAME` loads NAME from the file system, demand-paged from
+    the page cache; two instances at once read its pages only once."""
+    g = Guest()
+    try:
+        out = g.run("run /bin/mmtest")
+        before = _file_pages_read(g)
+        g.run("run /bin/swaptest fill 24")
+        one = _file_pages_read(g) - before
+        g.run("run /bin/swaptest fill 24 &")
+        g.run("run /bin/swaptest fill 24 &")
+        both = g.run("wait") + g.run("wait")
+        two = _file_pages_read(g) - before - one
+        check = g.run("mmcheck")
+        status = g.halt()
+    finally:
+        g.close()
+    assert "56 passed, 0 failed" in out, out
+    assert both.count("done") == 2 and "FAIL" not in both, both
+    assert one > 0 and two == one, (one, two)
+    assert "mmcheck: ok" in check and status == 0
