@@ -41,6 +41,8 @@
 static uint64_t fs_h;			/* the file server, from init */
 static struct mm_object *files;		/* every live file object */
 
+static void file_done(struct mm_object *o);
+
 /* MM_FS_OFFER, from the process server: the file server's endpoint. */
 int fs_offer(struct ipc_msg *m, void *unused)
 {
@@ -74,7 +76,7 @@ struct mm_object *file_obj_get(uint64_t ino, uint64_t gen, int *err)
 	}
 	for (o = files; o; o = o->next_file)
 		if (o->ino == ino && o->gen == gen)
-			return o;
+			return o;	/* cached: its size is current */
 	*err = (int)fs_req_stat(fs_h, &(struct fs_file_req){ ino, gen }, &st);
 	if (*err)
 		return NULL;
@@ -252,7 +254,9 @@ void file_page_dirty(struct mm_object *o, struct page *p)
 {
 	if (!page_has(p, PG_dirty)) {
 		page_set(p, PG_dirty);
-		o->dirty++;
+		if (!o->dirty++)
+			o->dirtied_ns = (uint64_t)sys_clock_ns();
+		mm_stats.file_dirty++;
 	}
 }
 
@@ -280,8 +284,8 @@ static int write_one(struct mm_object *o, struct page *p)
 	rmap_walk(p, unmap_one, NULL);
 	err = fs_req_bmap(fs_h, &(struct fs_bmap_req){ o->ino, o->gen, index,
 						       1, FS_BMAP_ALLOC }, &rp);
-	if (err == -ENXIO)		/* truncated under us: nothing to keep */
-		goto clean;
+	if (err == -ENXIO || err == -ESTALE || err == -ENOENT)
+		goto clean;		/* truncated or deleted: nothing to keep */
 	if (err)
 		return (int)err;
 	if (rp.npages >= 1 && rp.sector) {
@@ -312,6 +316,7 @@ static int write_one(struct mm_object *o, struct page *p)
 clean:
 	page_clear(p, PG_dirty);
 	o->dirty--;
+	mm_stats.file_dirty--;
 	return 0;
 }
 
@@ -355,9 +360,11 @@ int file_writeback(struct mm_object *o, uint64_t first, uint64_t last)
 			  (last + 1) << PAGE_SHIFT, writeback_entry, &wb);
 	if (wb.written)
 		fs_req_fsync(fs_h, &(struct fs_file_req){ o->ino, o->gen });
-	if (wb.err)
+	if (wb.err) {
 		mm_log("mm: writeback of file %lu failed (%d)\n",
 		       (unsigned long)o->ino, wb.err);
+		o->wb_err = -EIO;
+	}
 	return wb.err ? -EIO : 0;
 }
 
@@ -395,6 +402,7 @@ int file_reclaim(struct page *p)
 	mm_stats.file_reclaimed++;
 	page_clear(p, PG_pagecache);
 	frame_put(p);			/* the cache's: now free */
+	file_done(o);
 	return 0;
 }
 
@@ -407,14 +415,16 @@ static void release_page(vaddr_t off, uint64_t e, void *arg)
 	if (!(e & PME_PRESENT))
 		return;
 	p = pfn_to_page(pme_pfn(e));
+	if (page_has(p, PG_dirty))
+		mm_stats.file_dirty--;
 	page_clear(p, PG_pagecache | PG_dirty);
 	o->resident--;
 	mm_stats.file_pages--;
 	frame_put(p);
 }
 
-/* The last mapping of o is gone: write it back, drop its pages. */
-void file_obj_release(struct mm_object *o)
+/* Forget o: its pages go (written back first), then the object. */
+static void file_obj_free(struct mm_object *o)
 {
 	struct mm_object **pp;
 
@@ -425,4 +435,325 @@ void file_obj_release(struct mm_object *o)
 			*pp = o->next_file;
 			break;
 		}
+	obj_free(o);
+}
+
+/*
+ * The last mapping of o is gone.  Its dirty pages are written back now
+ * (munmap makes the file current, as the filemap test expects) and its
+ * clean pages stay cached for read() and the next mapping, until reclaim
+ * takes them; an object with no pages left is freed.
+ */
+void file_obj_unused(struct mm_object *o)
+{
+	file_writeback(o, 0, ~0ull);
+	if (!o->resident)
+		file_obj_free(o);
+}
+
+/* ---- read() and write() through the cache (MM_FILE_*) ---- */
+
+/*
+ * The file (ino, gen), cached or looked up; refs unchanged.  Every
+ * request below leaves an object it made with no pages freed again.
+ */
+static struct mm_object *file_of(const struct ipc_msg *m, int *err)
+{
+	if (!ctx_get(m->badge) && m->badge != MM_BADGE_PROC) {
+		*err = -EPERM;
+		return NULL;
+	}
+	return file_obj_get(m->w[0], m->w[1], err);
+}
+
+static void file_done(struct mm_object *o)
+{
+	if (o && !o->refs && !o->resident)
+		file_obj_free(o);
+}
+
+/* MM_FILE_READ: up to one page's worth of bytes, in the reply. */
+static int file_read_req(struct ipc_msg *m)
+{
+	static uint8_t out[PAGE_SIZE];
+	uint64_t off = m->w[2], len = MM_MIN(m->w[3], PAGE_SIZE), n = 0;
+	int err = 0;
+	struct mm_object *o = file_of(m, &err);
+
+	while (o && !err && n < len && off + n < o->size) {
+		uint64_t at = off + n, in = at & (PAGE_SIZE - 1);
+		uint64_t k = MM_MIN(MM_MIN(len - n, PAGE_SIZE - in),
+				    o->size - at);
+		struct page *p = file_page(o, at >> PAGE_SHIFT, &err);
+
+		if (!p)
+			break;
+		memcpy(out + n, (uint8_t *)page_address(p) + in, k);
+		lru_page_touched(p);
+		n += k;
+	}
+	if (err == -ENXIO)
+		err = 0;			/* the file shrank: end of file */
+	file_done(o);
+	ipc_reply_set(m, err && !n ? err : 0, 2);
+	m->w[1] = n;
+	m->w[2] = o ? o->size : 0;
+	if (n) {
+		m->tag |= IPC_TAG_BUF(n);
+		m->buf = out;
+	}
+	return IPC_REPLY;
+}
+
+/* Make the file size bytes long on the disk and in o. */
+static int set_size(struct mm_object *o, uint64_t size)
+{
+	int err = (int)fs_req_truncate(fs_h, &(struct fs_truncate_req){
+					       o->ino, o->gen, size });
+
+	if (!err)
+		o->size = size;
+	return err;
+}
+
+/*
+ * Throttle a writer while dirty file pages pass the dirty ratio (20% of
+ * memory, Linux's vm.dirty_ratio): it writes its own file back first
+ * (balance_dirty_pages, without the sleeping).
+ */
+static void balance_dirty(struct mm_object *o)
+{
+	if (mm_stats.file_dirty * 5 > buddy_managed_pages() && o->dirty) {
+		mm_stats.dirty_throttle++;
+		file_writeback(o, 0, ~0ull);
+	}
+}
+
+/* MM_FILE_WRITE: the request's bytes at off (or at the end). */
+static int file_write_req(struct ipc_msg *m)
+{
+	static uint8_t in[PAGE_SIZE];
+	uint64_t len = MM_MIN((uint64_t)IPC_TAG_BUFLEN(m->tag), PAGE_SIZE);
+	uint64_t off = m->w[2], n = 0;
+	int err = 0;
+	struct mm_object *o;
+
+	/* Copy the bytes out first: reading a page may reuse the buffer. */
+	memcpy(in, mm_recvbuf, len);
+	if (m->tag & IPC_TAG_TRUNC)
+		err = -EINVAL;
+	o = err ? NULL : file_of(m, &err);
+	if (o && (m->w[3] & MM_FILE_APPEND))
+		off = o->size;
+	if (o && off + len < off)
+		err = -EFBIG;
+	if (o && !err && off + len > o->size)
+		err = set_size(o, off + len);
+	while (o && !err && n < len) {
+		uint64_t at = off + n, pin = at & (PAGE_SIZE - 1);
+		uint64_t k = MM_MIN(len - n, PAGE_SIZE - pin);
+		struct page *p = file_page(o, at >> PAGE_SHIFT, &err);
+
+		if (!p)
+			break;
+		memcpy((uint8_t *)page_address(p) + pin, in + n, k);
+		file_page_dirty(o, p);
+		lru_page_touched(p);
+		n += k;
+	}
+	if (o)
+		balance_dirty(o);
+	file_done(o);
+	ipc_reply_set(m, err && !n ? err : 0, 2);
+	m->w[1] = n;
+	m->w[2] = o ? o->size : 0;
+	return IPC_REPLY;
+}
+
+/*
+ * Cut or grow the file.  Cached pages wholly past the new end leave the
+ * cache and every mapping (a later access there is SIGBUS); the part of
+ * the last page past the end is zeroed, so growing the file again shows
+ * zeroes.
+ */
+struct cut {
+	struct mm_object *o;
+	uint64_t first;			/* first page index to drop */
+};
+
+static void cut_entry(vaddr_t off, uint64_t *e, void *arg)
+{
+	struct cut *cut = arg;
+	struct page *p;
+	struct mm_ctx *c;
+	vaddr_t va;
+
+	if (!(*e & PME_PRESENT) || (off >> PAGE_SHIFT) < cut->first)
+		return;
+	p = pfn_to_page(pme_pfn(*e));
+	while (rmap_first(p, &c, &va)) {
+		uint64_t *pe = pagemap_slot(&c->pm, va, false);
+
+		if (*pe & PME_MAPPED)
+			sys3(SYS_AS_UNMAP, c->as, va, 1);
+		*pe = 0;
+		rmap_remove(p, c, va);
+		c->rss--;
+		frame_put(p);
+	}
+	release_page(off, *e, cut->o);
+	*e = 0;
+}
+
+static int file_truncate_req(struct ipc_msg *m)
+{
+	const struct mm_file_truncate_req rq =
+		*IPC_REQ(m, struct mm_file_truncate_req);
+	int err = 0;
+	struct mm_object *o = file_of(m, &err);
+
+	if (o && rq.size < o->size) {
+		struct cut cut = { o, MM_ALIGN_UP(rq.size, PAGE_SIZE) >>
+					 PAGE_SHIFT };
+		uint64_t *e = pagemap_slot(&o->pages, rq.size & PAGE_MASK,
+					   false);
+
+		pagemap_for_range(&o->pages, cut.first << PAGE_SHIFT,
+				  1ull << 47, cut_entry, &cut);
+		if ((rq.size & (PAGE_SIZE - 1)) && e && (*e & PME_PRESENT))
+			memset((uint8_t *)page_address(pfn_to_page(pme_pfn(*e)))
+			       + (rq.size & (PAGE_SIZE - 1)), 0,
+			       PAGE_SIZE - (rq.size & (PAGE_SIZE - 1)));
+	}
+	if (o && !err)
+		err = set_size(o, rq.size);
+	file_done(o);
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
+/* MM_FILE_FSYNC: everything of the file on the disk, or its error. */
+static int file_fsync_req(struct ipc_msg *m)
+{
+	int err = 0;
+	struct mm_object *o = file_of(m, &err);
+
+	if (o) {
+		file_writeback(o, 0, ~0ull);
+		err = o->wb_err;
+		o->wb_err = 0;			/* reported once */
+		if (!err)
+			err = (int)fs_req_fsync(fs_h, &(struct fs_file_req){
+							o->ino, o->gen });
+	}
+	file_done(o);
+	ipc_reply_set(m, err, 0);
+	return IPC_REPLY;
+}
+
+/* Write back every cached file dirty since before `older` (0: all). */
+static void writeback_all(uint64_t older)
+{
+	struct mm_object *o, *next;
+
+	for (o = files; o; o = next) {
+		next = o->next_file;
+		if (o->dirty && (!older || o->dirtied_ns < older))
+			file_writeback(o, 0, ~0ull);
+	}
+}
+
+static int sync_req(struct ipc_msg *m)
+{
+	writeback_all(0);
+	ipc_reply_set(m, fs_h ? (int)fs_req_sync(fs_h) : 0, 0);
+	return IPC_REPLY;
+}
+
+/* ---- the flusher ---- */
+
+#define MM_BADGE_FLUSHER	0xffffffffffffff04ull
+#define FLUSH_PERIOD_NS		(1000ull * 1000 * 1000)
+#define FLUSHER_STACK		8192
+
+static uint64_t flusher_notif, flusher_ep;
+static char flusher_stack[FLUSHER_STACK] __attribute__((aligned(16)));
+
+/*
+ * MM_FLUSH, once a second from the flusher thread: write back files dirty
+ * for longer than MM_DIRTY_EXPIRE_MS, and all of them while dirty pages
+ * pass the background ratio (10% of memory).
+ */
+static int flush_req(struct ipc_msg *m)
+{
+	uint64_t now = (uint64_t)sys_clock_ns();
+
+	if (m->badge != MM_BADGE_FLUSHER) {
+		ipc_reply_set(m, -EPERM, 0);
+		return IPC_REPLY;
+	}
+	if (mm_stats.file_dirty) {
+		mm_stats.flusher_runs++;
+		if (mm_stats.file_dirty * 10 > buddy_managed_pages())
+			writeback_all(0);
+		else
+			writeback_all(now - MM_DIRTY_EXPIRE_MS * 1000000ull);
+	}
+	ipc_reply_set(m, 0, 0);
+	return IPC_REPLY;
+}
+
+static void flusher_thread(uint64_t arg)
+{
+	(void)arg;
+	for (;;) {
+		struct ipc_msg m = { 0 };
+
+		sys3(SYS_NOTIFY_TIMER, flusher_notif, FLUSH_PERIOD_NS, 1);
+		sys1(SYS_NOTIFY_WAIT, flusher_notif);
+		ipc_request(flusher_ep, MM_FLUSH, 0, &m, NULL, 0);
+	}
+}
+
+void flusher_init(void)
+{
+	long n = sys0(SYS_NOTIF_CREATE);
+	long ep = sys3(SYS_HANDLE_MINT, BOOT_H_FAULT_EP, R_SEND,
+		       MM_BADGE_FLUSHER);
+
+	if (n < 0 || ep < 0 ||
+	    sys6(SYS_THREAD_CREATE, BOOT_H_SELF_TASK, 0,
+		 (uint64_t)flusher_thread,
+		 (uint64_t)(flusher_stack + FLUSHER_STACK - 8), 0,
+		 MM_PRIO_SERVER) < 0) {
+		mm_log("mm: no flusher thread\n");
+		return;
+	}
+	flusher_notif = (uint64_t)n;
+	flusher_ep = (uint64_t)ep;
+}
+
+/* Every MM_FILE_* label, MM_SYNC and MM_FLUSH. */
+int file_request(struct ipc_msg *m, void *unused)
+{
+	(void)unused;
+	if (!fs_h && IPC_TAG_LABEL(m->tag) != MM_FLUSH &&
+	    IPC_TAG_LABEL(m->tag) != MM_SYNC) {
+		ipc_reply_set(m, -ENODEV, 0);
+		return IPC_REPLY;
+	}
+	switch (IPC_TAG_LABEL(m->tag)) {
+	case MM_FILE_READ:
+		return file_read_req(m);
+	case MM_FILE_WRITE:
+		return file_write_req(m);
+	case MM_FILE_TRUNCATE:
+		return file_truncate_req(m);
+	case MM_FILE_FSYNC:
+		return file_fsync_req(m);
+	case MM_SYNC:
+		return sync_req(m);
+	default:
+		return flush_req(m);
+	}
 }

@@ -61,6 +61,8 @@ static void meminfo(struct out *o)
 	kb(o, "MemAvailable", buddy_free_pages());
 	kb(o, "Buffers", 0);
 	kb(o, "Cached", mm_stats.file_pages);
+	kb(o, "Dirty", mm_stats.file_dirty);
+	kb(o, "Writeback", 0);		/* writeback is synchronous */
 	kb(o, "SwapCached", mm_stats.swapcache_pages);
 	kb(o, "Active(anon)", lru_pages(1));
 	kb(o, "Inactive(anon)", lru_pages(0));
@@ -144,6 +146,9 @@ static void vmstat(struct out *o)
 	put(o, "file_pages_read %lu\n", (unsigned long)s->file_read);
 	put(o, "file_pages_written %lu\n", (unsigned long)s->file_written);
 	put(o, "file_pages_reclaimed %lu\n", (unsigned long)s->file_reclaimed);
+	put(o, "nr_dirty %lu\n", (unsigned long)s->file_dirty);
+	put(o, "dirty_throttle %lu\n", (unsigned long)s->dirty_throttle);
+	put(o, "flusher_runs %lu\n", (unsigned long)s->flusher_runs);
 }
 
 static void ctx_lines(struct out *o)

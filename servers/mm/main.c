@@ -164,6 +164,7 @@ int main(void)
 	mem_init();
 	seed_init();
 	vmscan_init();
+	flusher_init();
 	sys2(SYS_IPC_SET_RECVBUF, mm_recvbuf, IPC_BUF_MAX);
 	start_init();
 	mm_settle();

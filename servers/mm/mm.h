@@ -75,12 +75,15 @@ struct mm_object {
 	enum mm_obj_type type;
 	int refs;			/* VMAs using it */
 	const uint8_t *data;		/* OBJ_MODULE: bytes, in mm's physmap */
-	uint64_t size;			/* OBJ_MODULE: bytes available at data */
+	uint64_t size;			/* OBJ_MODULE: bytes available at data;
+					 * OBJ_FILE: bytes in the file */
 	vaddr_t vstart;			/* OBJ_MODULE: address of data[0] */
 	struct pagemap pages;		/* OBJ_SHMEM, OBJ_FILE: offset -> frame */
 	uint64_t resident;		/* OBJ_SHMEM, OBJ_FILE: frames held */
 	uint64_t ino, gen;		/* OBJ_FILE: the file server's name */
 	uint64_t dirty;			/* OBJ_FILE: pages to write back */
+	uint64_t dirtied_ns;		/* OBJ_FILE: when it became dirty */
+	int wb_err;			/* OBJ_FILE: for the next fsync */
 	struct mm_object *next_file;	/* OBJ_FILE: file.c's list */
 };
 
@@ -113,7 +116,8 @@ struct mm_stats {
 	uint64_t kswapd_wakeup, allocstall, oom_kill, swap_io_error;
 	uint64_t swapcache_pages, swap_map_around;
 	uint64_t file_pages, file_read, file_written;	/* file.c */
-	uint64_t file_reclaimed;
+	uint64_t file_reclaimed, file_dirty, dirty_throttle, flusher_runs;
+	uint64_t file_ra_pages;
 };
 
 extern struct mm_stats mm_stats;
@@ -158,6 +162,7 @@ struct mm_object *obj_shmem_new(void);
 struct mm_object *obj_file_new(uint64_t ino, uint64_t gen);
 void obj_get(struct mm_object *o);
 void obj_put(struct mm_object *o);
+void obj_free(struct mm_object *o);
 struct page *shmem_page(struct mm_object *o, uint64_t index);
 int ctx_unmap_range(struct mm_ctx *c, vaddr_t start, vaddr_t end);
 int ctx_map_now(struct mm_ctx *c, vaddr_t va, uint64_t e, unsigned prot);
@@ -195,6 +200,8 @@ int exec_load(struct mm_ctx *c, const char *args, size_t len,
 void mm_close_pending(void);
 extern const struct ipc_proto mm_protos[];
 int frames_grant_request(struct ipc_msg *m, void *unused);	/* grant.c */
+int frames_lend_request(struct ipc_msg *m, void *unused);	/* lend.c */
+void lend_ctx_gone(void);					/* lend.c */
 extern const unsigned mm_nprotos;
 
 /* swap.c: the swap device and the swap cache */
@@ -240,7 +247,9 @@ struct mm_object *file_obj_open(const char *path, uint64_t *size,
 				uint32_t *mode, int *err);
 void file_page_dirty(struct mm_object *o, struct page *p);
 int file_writeback(struct mm_object *o, uint64_t first, uint64_t last);
-void file_obj_release(struct mm_object *o);
+void file_obj_unused(struct mm_object *o);
+void flusher_init(void);
+int file_request(struct ipc_msg *m, void *unused);
 int file_reclaim(struct page *p);
 
 /* info.c */

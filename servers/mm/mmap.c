@@ -458,6 +458,9 @@ static int msync_range(struct mm_ctx *c, vaddr_t start, vaddr_t end)
 				((to - v->start) >> PAGE_SHIFT) - 1;
 			int e = file_writeback(o, first, last);
 
+			if (!e && o->wb_err)	/* an earlier failure */
+				e = o->wb_err;
+			o->wb_err = 0;
 			err = err ? err : e;
 		}
 		at = v->end;
@@ -621,6 +624,7 @@ static int h_exit(struct ipc_msg *m, void *unused)
 		err = -ESRCH;
 	else {
 		ctx_destroy(c);
+		lend_ctx_gone();
 		mm_stats.exit++;
 		mm_settle();
 	}
@@ -759,7 +763,9 @@ static const ipc_handler mm_handlers[MM_LABEL_COUNT] = {
 	[MM_KSWAPD - MM_MMAP] = kswapd_request,
 	[MM_MLOCK - MM_MMAP] = h_mlock,
 	[MM_FS_OFFER - MM_MMAP] = fs_offer,
+	[MM_FILE_READ - MM_MMAP ... MM_FLUSH - MM_MMAP] = file_request,
 	[MM_FRAMES_GRANT - MM_MMAP] = frames_grant_request,
+	[MM_FRAMES_LEND - MM_MMAP] = frames_lend_request,
 };
 
 const struct ipc_proto mm_protos[] = {

@@ -88,8 +88,16 @@ void obj_put(struct mm_object *o)
 		return;
 	if (o->type == OBJ_SHMEM)
 		pagemap_destroy(&o->pages, shmem_release, o);
-	if (o->type == OBJ_FILE)
-		file_obj_release(o);	/* writes dirty pages back first */
+	if (o->type == OBJ_FILE) {
+		file_obj_unused(o);	/* file.c keeps it cached, or frees it */
+		return;
+	}
+	slab_free(obj_cache, o);
+}
+
+/* Free an object nothing refers to (file.c, for its cached files). */
+void obj_free(struct mm_object *o)
+{
 	slab_free(obj_cache, o);
 }
 

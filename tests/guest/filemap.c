@@ -183,6 +183,34 @@ static void shared_fork(int fd)
 	munmap((void *)p, FSIZE);
 }
 
+/* read() and write() share the mapping's pages: no msync needed. */
+static void coherence(int fd)
+{
+	volatile uint8_t *p = mmap(NULL, FSIZE, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, 0);
+	const uint8_t *q = mmap(NULL, FSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+	static const uint8_t w[] = "via write()";
+	uint8_t got = 0;
+
+	if (p == MAP_FAILED || q == MAP_FAILED) {
+		FAIL("filemap.coherent", "mmap failed");
+		return;
+	}
+	if (pwrite(fd, w, sizeof(w), PAGE + 300) != sizeof(w) ||
+	    memcmp((const void *)(p + PAGE + 300), w, sizeof(w)) ||
+	    memcmp(q + PAGE + 300, w, sizeof(w)))
+		FAIL("filemap.coherent", "a mapping does not see write()");
+	else
+		PASS("filemap.coherent_write_to_map");
+	p[2 * PAGE + 7] = 0x5a;
+	if (pread(fd, &got, 1, 2 * PAGE + 7) != 1 || got != 0x5a)
+		FAIL("filemap.coherent", "read() does not see the mapping");
+	else
+		PASS("filemap.coherent_map_to_read");
+	munmap((void *)p, FSIZE);
+	munmap((void *)q, FSIZE);
+}
+
 static void bad_args(int fd)
 {
 	int rfd = open(path, O_RDONLY);
@@ -282,6 +310,7 @@ int main(int argc, char **argv)
 	shared_write(fd);
 	beyond_eof(fd);
 	shared_fork(fd);
+	coherence(fd);
 	bad_args(fd);
 	close(fd);
 	printf("%d failed\n", guest_failures);

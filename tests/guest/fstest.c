@@ -394,7 +394,8 @@ static void test_children(void)
 /*
  * FS_BMAP as a page cache will use it: map pages to sectors, and move them
  * with blk on a session of our own, never through fs.  Reading: the pages
- * of "pattern" as the disk has them.  Writing: "bmapped" is made 3 pages
+ * of "pattern" as the disk has them, after fsync() has had the pager's
+ * page cache write them (read() and write() go through it).  Writing: "bmapped" is made 3 pages
  * long (all holes), given blocks with FS_BMAP_ALLOC, written through blk,
  * and then read back through read().
  */
@@ -447,6 +448,11 @@ static void test_bmap(void)
 	    proc_req_lookup(H_PROC, "blk", &b)) {
 		FAIL("fs.bmap", "no fs or blk");
 		return;
+	}
+	fd = open(TDIR "/pattern", O_RDONLY);
+	if (fd >= 0) {
+		fsync(fd);		/* our raw reads bypass the cache */
+		close(fd);
 	}
 	e1 = bmap_io(f.handle, b.handle, TDIR "/pattern", false);
 	fd = open(TDIR "/bmapped", O_CREAT | O_RDWR | O_TRUNC, 0644);

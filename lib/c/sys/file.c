@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include <ipc/fs.h>
+#include <ipc/mm.h>
 #include <ipc/proc.h>
 #include <ipc/usys.h>
 
@@ -193,7 +194,51 @@ static long fs_open_path(const char *abs, uint64_t flags, uint64_t mode,
 
 /* ---- the file kind ---- */
 
+/*
+ * File data goes through the pager's page cache (MM_FILE_*, ipc/mm.h), so
+ * that read() and write() see and make the same pages a mapping of the
+ * file does.  A pager without a page cache (the eager pager) refuses
+ * those requests, and then the file server is asked directly.
+ */
+static bool no_page_cache(long err)
+{
+	return err == -ENOSYS || err == -EOPNOTSUPP || err == -ENODEV;
+}
+
+static long mm_pread(const struct fs_open *o, char *dst, size_t n,
+		     uint64_t off)
+{
+	size_t done = 0;
+	long err = 0;
+
+	while (done < n) {
+		size_t chunk = n - done < IPC_BUF_MAX ? n - done : IPC_BUF_MAX;
+		struct ipc_msg m = { .w = { o->ino, o->gen, off + done,
+					    chunk } };
+
+		err = ipc_request(H_MM, MM_FILE_READ, 4, &m, NULL, 0);
+		if (!err && (m.w[1] > chunk || IPC_TAG_BUFLEN(m.tag) != m.w[1]))
+			err = -EIO;
+		if (err)
+			break;
+		memcpy(dst + done, __libc_recvbuf, m.w[1]);
+		done += m.w[1];
+		if (m.w[1] < chunk)
+			break;			/* the end of the file */
+	}
+	return done ? (long)done : err;
+}
+
+static long fs_pread_direct(struct file *f, void *buf, size_t n, off_t off);
+
 static long fs_pread(struct file *f, void *buf, size_t n, off_t off)
+{
+	long r = mm_pread(fs_of(f), buf, n, (uint64_t)off);
+
+	return no_page_cache(r) ? fs_pread_direct(f, buf, n, off) : r;
+}
+
+static long fs_pread_direct(struct file *f, void *buf, size_t n, off_t off)
 {
 	struct fs_open *o = fs_of(f);
 	char *dst = buf;
@@ -232,10 +277,48 @@ static long fs_read(struct file *f, void *buf, size_t n)
 	return r;
 }
 
+static long mm_write_at(const struct fs_open *o, const char *src, size_t n,
+			uint64_t off, uint64_t flags, uint64_t *end)
+{
+	size_t done = 0;
+	long err = 0;
+
+	*end = off;
+	while (done < n) {
+		size_t chunk = n - done < IPC_BUF_MAX ? n - done : IPC_BUF_MAX;
+		struct ipc_msg m = { .w = { o->ino, o->gen, off + done,
+				     flags & FS_W_APPEND ? MM_FILE_APPEND : 0 } };
+
+		err = ipc_request(H_MM, MM_FILE_WRITE, 4, &m, src + done,
+				  (unsigned)chunk);
+		if (err)
+			break;
+		if (flags & FS_W_APPEND)
+			off = m.w[2] - m.w[1] - done;
+		done += m.w[1];
+		*end = off + done;
+		if (m.w[1] < chunk)
+			break;
+	}
+	return done ? (long)done : err;
+}
+
+static long fs_write_direct(struct file *f, const void *buf, size_t n,
+			    uint64_t off, uint64_t flags, uint64_t *end);
+
 /* Writes n bytes at off (at the end with FS_W_APPEND); *end gets the
  * offset after the last byte written. */
 static long fs_write_at(struct file *f, const void *buf, size_t n,
 			uint64_t off, uint64_t flags, uint64_t *end)
+{
+	long r = mm_write_at(fs_of(f), buf, n, off, flags, end);
+
+	return no_page_cache(r) ? fs_write_direct(f, buf, n, off, flags, end) :
+	       r;
+}
+
+static long fs_write_direct(struct file *f, const void *buf, size_t n,
+			    uint64_t off, uint64_t flags, uint64_t *end)
 {
 	struct fs_open *o = fs_of(f);
 	const char *src = buf;
@@ -314,15 +397,24 @@ static long fs_lseek(struct file *f, off_t off, int whence)
 	return (long)(base + off);
 }
 
+/* Cut or grow (ino, gen) through the page cache, or the server. */
+static long file_truncate(uint64_t ino, uint64_t gen, uint64_t len)
+{
+	struct ipc_msg m = { .w = { ino, gen, len } };
+	long err = ipc_request(H_MM, MM_FILE_TRUNCATE, 3, &m, NULL, 0);
+	uint64_t h;
+
+	if (no_page_cache(err))
+		err = fs_h(&h) ?: fs_req_truncate(h, &(struct fs_truncate_req){
+							  ino, gen, len });
+	return err;
+}
+
 static int fs_ftruncate(struct file *f, off_t len)
 {
 	struct fs_open *o = fs_of(f);
-	uint64_t h;
-	long err = fs_h(&h);
 
-	return (int)(err ?: fs_req_truncate(h, &(struct fs_truncate_req){
-						    o->ino, o->gen,
-						    (uint64_t)len }));
+	return (int)file_truncate(o->ino, o->gen, (uint64_t)len);
 }
 
 /* Is (ino, gen) open in another struct file of this process? */
@@ -420,6 +512,9 @@ static int open_path(const char *path, int flags, mode_t mode)
 		return (int)err;
 	if (S_ISDIR(FS_STAT_MODE(&rp)) && (flags & O_ACCMODE) != O_RDONLY)
 		return -EISDIR;
+	if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY &&
+	    S_ISREG(FS_STAT_MODE(&rp)))
+		file_truncate(rp.ino, rp.gen, 0);	/* the cache too */
 	return file_install(&rp, flags);
 }
 
@@ -582,15 +677,12 @@ int truncate(const char *path, off_t len)
 {
 	char abs[FS_PATH_MAX];
 	struct fs_stat_rep rp;
-	uint64_t h;
 	long err = len < 0 ? -EINVAL : abspath(path, abs);
 
 	err = err ?: fs_open_path(abs, 0, 0, &rp);
 	if (!err && S_ISDIR(FS_STAT_MODE(&rp)))
 		err = -EISDIR;
-	err = err ?: fs_h(&h);
-	err = err ?: fs_req_truncate(h, &(struct fs_truncate_req){
-					     rp.ino, rp.gen, (uint64_t)len });
+	err = err ?: file_truncate(rp.ino, rp.gen, (uint64_t)len);
 	return (int)os_result(err);
 }
 
@@ -604,7 +696,14 @@ int fsync(int fd)
 		return (int)os_result(-EBADF);
 	if (os_file_ident(fd, &ino, &gen))
 		return (int)os_result(-EINVAL);	/* a pipe or the console */
-	err = fs_h(&h) ?: fs_req_fsync(h, &(struct fs_file_req){ ino, gen });
+	{
+		struct ipc_msg m = { .w = { ino, gen } };
+
+		err = ipc_request(H_MM, MM_FILE_FSYNC, 2, &m, NULL, 0);
+	}
+	if (no_page_cache(err))
+		err = fs_h(&h) ?: fs_req_fsync(h, &(struct fs_file_req){
+							ino, gen });
 	return (int)os_result(err);
 }
 
@@ -615,8 +714,11 @@ int fdatasync(int fd)
 
 void sync(void)
 {
+	struct ipc_msg m = { 0 };
 	uint64_t h;
 
-	if (fs_h(&h) == 0)
+	/* the pager writes its dirty pages back, then syncs the server */
+	if (no_page_cache(ipc_request(H_MM, MM_SYNC, 0, &m, NULL, 0)) &&
+	    fs_h(&h) == 0)
 		fs_req_sync(h);
 }

@@ -52,6 +52,15 @@ enum mm_label {
 				 * another pager granted it (issue 6) */
 	MM_FS_OFFER,		/* from proc: w1 the file server's endpoint,
 				 * for the page cache (file-backed mmap) */
+	/* files through the page cache (see below) */
+	MM_FILE_READ,		/* ino, gen, off, len -> n; bytes in reply */
+	MM_FILE_WRITE,		/* ino, gen, off, flags; bytes -> n, size */
+	MM_FILE_TRUNCATE,	/* ino, gen, size */
+	MM_FILE_FSYNC,		/* ino, gen: written back, on the disk */
+	MM_SYNC,		/* every dirty file page, then the disk */
+	MM_FLUSH,		/* from mm's own flusher thread */
+	MM_FRAMES_LEND,		/* from a client: frames of its own, for a
+				 * user-level pager (issue 6) */
 	MM_LABEL_END
 };
 #define MM_LABEL_COUNT	(MM_LABEL_END - MM_MMAP)
@@ -216,6 +225,52 @@ IPC_MSG_ASSERT(struct mm_frames_adopt_req);
 IPC_MSG_ASSERT(struct mm_frames_adopt_rep);
 _Static_assert(__builtin_offsetof(struct mm_frames_grant_req, task) ==
 	       IPC_HANDLE_WORD * 8, "MM_FRAMES_GRANT's handle word");
+
+/*
+ * Files through the page cache: read() and write() of a file go to the
+ * pager, not to the file server, so they see and make the same pages a
+ * mapping of the file does.  A file is named as the file server names it,
+ * (ino, gen) (ipc/fs.h).  MM_FILE_WRITE with MM_FILE_APPEND writes at the
+ * end of the file (off is ignored).  Written pages are dirty in the cache
+ * and reach the disk within MM_DIRTY_EXPIRE_MS, at MM_FILE_FSYNC/MM_SYNC,
+ * under memory pressure, or at a clean halt; a writer is made to write
+ * back itself while dirty pages exceed the dirty ratio.  An error in
+ * writing a file's pages back is reported by the next MM_FILE_FSYNC or
+ * msync of that file (-EIO), once.
+ */
+#define MM_FILE_APPEND		0x1
+#define MM_DIRTY_EXPIRE_MS	5000
+struct mm_file_req { uint64_t ino, gen, off, len; };	/* READ, WRITE */
+struct mm_file_rep { int64_t status; uint64_t n, size; };
+struct mm_file_truncate_req { uint64_t ino, gen, size; };
+IPC_MSG_ASSERT(struct mm_file_req);
+IPC_MSG_ASSERT(struct mm_file_rep);
+IPC_MSG_ASSERT(struct mm_file_truncate_req);
+
+/*
+ * User-level pagers (docs/pager-protocol.md, section 9).  A program that
+ * is the pager of address spaces of its own needs frames it owns.
+ * MM_FRAMES_LEND op MM_LEND_GET takes npages (1..MM_LEND_MAX_PAGES)
+ * contiguous zeroed frames, maps them read-write at a free address of the
+ * caller's context (locked; a forked child inherits the range but cannot
+ * fault it in, the frames being no longer the pager's), and makes the calling
+ * task their owner (SYS_FRAME_GIVE to the caller) -> va, pfn of the first
+ * frame, npages.  A context has at most MM_LEND_CTX_PAGES frames in at
+ * most MM_LEND_CTX_MAX loans (-EDQUOT beyond).  op MM_LEND_QUERY -> npages
+ * on loan now, and the quota in va.  Frames come back when the context
+ * exits: the kernel kills whatever could still map them (every space the
+ * dead task was the pager of, and the tasks in them), and mm frees them
+ * once every frame of every loan of the context is its own again.
+ */
+enum { MM_LEND_GET, MM_LEND_QUERY };
+#define MM_LEND_MAX_PAGES	256	/* one loan: 1 MiB */
+#define MM_LEND_CTX_PAGES	2048	/* all loans of one context: 8 MiB */
+#define MM_LEND_CTX_MAX		16	/* loans per context */
+
+struct mm_frames_lend_req { uint64_t op, npages; };
+struct mm_frames_lend_rep { int64_t status; uint64_t va, pfn, npages; };
+IPC_MSG_ASSERT(struct mm_frames_lend_req);
+IPC_MSG_ASSERT(struct mm_frames_lend_rep);
 
 /*
  * DMA memory: physically contiguous frames below 4 GiB, mapped read-write
