@@ -87,6 +87,8 @@ struct mm_mmap_req {
 				 * (lib/c turns the descriptor into it) */
 	uint64_t off;
 	uint64_t gen;		/* a file mapping: the inode's generation */
+	uint64_t maxprot;	/* a file mapping: PROT_* the descriptor
+				 * allows (mprotect may not go beyond) */
 };
 struct mm_mmap_rep { int64_t status; uint64_t addr; };
 
@@ -256,13 +258,16 @@ IPC_MSG_ASSERT(struct mm_file_truncate_req);
  * fault it in, the frames being no longer the pager's), and makes the calling
  * task their owner (SYS_FRAME_GIVE to the caller) -> va, pfn of the first
  * frame, npages.  A context has at most MM_LEND_CTX_PAGES frames in at
- * most MM_LEND_CTX_MAX loans (-EDQUOT beyond).  op MM_LEND_QUERY -> npages
- * on loan now, and the quota in va.  Frames come back when the context
+ * most MM_LEND_CTX_MAX loans (-EDQUOT beyond).  op MM_LEND_PT puts npages
+ * frames, mapped nowhere, into the calling task's page-table pool instead
+ * (SYS_PT_DONATE to the caller): a user-level pager may not make page
+ * tables of frames it can write.  op MM_LEND_QUERY -> npages on loan now,
+ * and the quota in va.  Frames come back when the context
  * exits: the kernel kills whatever could still map them (every space the
  * dead task was the pager of, and the tasks in them), and mm frees them
  * once every frame of every loan of the context is its own again.
  */
-enum { MM_LEND_GET, MM_LEND_QUERY };
+enum { MM_LEND_GET, MM_LEND_PT, MM_LEND_QUERY };
 #define MM_LEND_MAX_PAGES	256	/* one loan: 1 MiB */
 #define MM_LEND_CTX_PAGES	2048	/* all loans of one context: 8 MiB */
 #define MM_LEND_CTX_MAX		16	/* loans per context */
