@@ -282,6 +282,12 @@ static int write_one(struct mm_object *o, struct page *p)
 	long err;
 
 	rmap_walk(p, unmap_one, NULL);
+	/* Past the end of the file a page is not the file's: as Linux does
+	 * when it writes the last page, zero that part of it. */
+	if (((index + 1) << PAGE_SHIFT) > o->size && (index << PAGE_SHIFT) <
+	    o->size)
+		memset((uint8_t *)page_address(p) + (o->size & (PAGE_SIZE - 1)),
+		       0, PAGE_SIZE - (o->size & (PAGE_SIZE - 1)));
 	err = fs_req_bmap(fs_h, &(struct fs_bmap_req){ o->ino, o->gen, index,
 						       1, FS_BMAP_ALLOC }, &rp);
 	if (err == -ENXIO || err == -ESTALE || err == -ENOENT)
@@ -358,8 +364,13 @@ int file_writeback(struct mm_object *o, uint64_t first, uint64_t last)
 	pagemap_for_range(&o->pages, first << PAGE_SHIFT,
 			  last >= (1ull << 35) ? 1ull << 47 :
 			  (last + 1) << PAGE_SHIFT, writeback_entry, &wb);
-	if (wb.written)
+	if (wb.written) {
+		/* Data written behind the server's back: have it stamp the
+		 * modification time (a same-size truncate), then flush. */
+		fs_req_truncate(fs_h, &(struct fs_truncate_req){
+				       o->ino, o->gen, o->size });
 		fs_req_fsync(fs_h, &(struct fs_file_req){ o->ino, o->gen });
+	}
 	if (wb.err) {
 		mm_log("mm: writeback of file %lu failed (%d)\n",
 		       (unsigned long)o->ino, wb.err);
@@ -505,11 +516,24 @@ static int file_read_req(struct ipc_msg *m)
 	return IPC_REPLY;
 }
 
-/* Make the file size bytes long on the disk and in o. */
+/*
+ * Make the file size bytes long on the disk and in o.  Growing it first
+ * zeroes what a mapping may have written past the old end in the last
+ * page: those bytes were never the file's, and now must read as zero.
+ */
 static int set_size(struct mm_object *o, uint64_t size)
 {
-	int err = (int)fs_req_truncate(fs_h, &(struct fs_truncate_req){
-					       o->ino, o->gen, size });
+	uint64_t *e = size > o->size && (o->size & (PAGE_SIZE - 1)) ?
+		      pagemap_slot(&o->pages, o->size & PAGE_MASK, false) :
+		      NULL;
+	int err;
+
+	if (e && (*e & PME_PRESENT))
+		memset((uint8_t *)page_address(pfn_to_page(pme_pfn(*e))) +
+		       (o->size & (PAGE_SIZE - 1)), 0,
+		       PAGE_SIZE - (o->size & (PAGE_SIZE - 1)));
+	err = (int)fs_req_truncate(fs_h, &(struct fs_truncate_req){
+					   o->ino, o->gen, size });
 
 	if (!err)
 		o->size = size;
@@ -687,6 +711,7 @@ static char flusher_stack[FLUSHER_STACK] __attribute__((aligned(16)));
 static int flush_req(struct ipc_msg *m)
 {
 	uint64_t now = (uint64_t)sys_clock_ns();
+	uint64_t expire = MM_DIRTY_EXPIRE_MS * 1000000ull;
 
 	if (m->badge != MM_BADGE_FLUSHER) {
 		ipc_reply_set(m, -EPERM, 0);
@@ -696,8 +721,8 @@ static int flush_req(struct ipc_msg *m)
 		mm_stats.flusher_runs++;
 		if (mm_stats.file_dirty * 10 > buddy_managed_pages())
 			writeback_all(0);
-		else
-			writeback_all(now - MM_DIRTY_EXPIRE_MS * 1000000ull);
+		else if (now > expire)
+			writeback_all(now - expire);
 	}
 	ipc_reply_set(m, 0, 0);
 	return IPC_REPLY;

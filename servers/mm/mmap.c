@@ -253,8 +253,11 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 					       prot_to_flags(prot) |
 					       (shared ? VMA_SHARED |
 						VMA_MAYSHARE : 0), o) : NULL;
-		if (v && file)
+		if (v && file) {
 			v->pgoff = rq.off >> PAGE_SHIFT;
+			if (!(rq.maxprot & PROT_WRITE))
+				v->flags &= ~VMA_MAYWRITE;
+		}
 		if (o && !v) {
 			obj_get(o);
 			obj_put(o);
@@ -296,6 +299,16 @@ static int h_munmap(struct ipc_msg *m, void *unused)
 	return IPC_REPLY;
 }
 
+/* May every VMA of [start, end) be made writable (VMA_MAYWRITE)? */
+static bool may_write(struct mm_ctx *c, vaddr_t start, vaddr_t end)
+{
+	for (struct vma *v = vma_find(&c->vmas, start); v && v->start < end;
+	     v = vma_next(&c->vmas, v))
+		if (!(v->flags & VMA_MAYWRITE))
+			return false;
+	return true;
+}
+
 static int h_mprotect(struct ipc_msg *m, void *unused)
 {
 	const struct mm_mprotect_req rq = *IPC_REQ(m, struct mm_mprotect_req);
@@ -315,6 +328,8 @@ static int h_mprotect(struct ipc_msg *m, void *unused)
 		;
 	else if (!range_mapped(c, start, end))
 		err = -ENOMEM;
+	else if ((prot & PROT_WRITE) && !may_write(c, start, end))
+		err = -EACCES;		/* a read-only file, shared */
 	else
 		err = carve(c, start, end);
 	if (!err && end > start) {

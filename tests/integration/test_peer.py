@@ -1,12 +1,11 @@
 """The peer VM tests (../shared/peer-tests): conformance tests written by
 other projects, run on our system through tools/run-client.
 
-Each program runs once, and every case it has becomes a test here.  The
-programs whose file cases need only open/read/write/unlink (FILE_PROGRAMS)
-get /tmp on the file-system image as their directory; the others get `-`
-(their file cases map files, which waits for the page cache in mm, so they
-report SKIP): PASS passes, SKIP skips with the program's reason, FAIL fails with
-it, and a case that never printed fails too.  The case list comes from the
+Each program runs once, and every case it has becomes a test here.  Every
+program gets /tmp on the file-system image as its directory, so its file
+cases run too (files are mapped through mm's page cache): PASS passes, SKIP
+skips with the program's reason, FAIL fails with it, and a case that never
+printed fails too.  The case list comes from the
 programs' sources (their run("id", ...) calls), which peer-tests/README.md
 lists as well; test_case_list_matches_readme keeps the two in step.
 
@@ -36,7 +35,9 @@ PEER_DIR = os.environ.get("PAGERK_PEER_TESTS") or os.path.normpath(
 RUN_CLIENT = os.path.join(ROOT, "tools", "run-client")
 NO_FILES = "-"
 FILES_DIR = "/tmp"
-FILE_PROGRAMS = {"xv6_usertests_vm"}
+FILE_PROGRAMS = {"ltp_mprotect_msync", "netbsd_t_mmap", "netbsd_t_mprotect",
+                 "netbsd_t_msync", "opts_mmap_munmap", "xv6_cowtest",
+                 "xv6_mmaptest", "xv6_usertests_vm"}
 # Seconds for one program's boot and run under TCG.  Programs finish in
 # seconds; a hung case is killed by the program's own watchdog after
 # PEER_TEST_TIMEOUT (default 120 s, left alone), so this only stops a wedged

@@ -54,7 +54,15 @@ struct fs_open {
 	uint64_t off;
 	uint32_t mode;			/* st_mode */
 	char hidden[HIDDEN_MAX];	/* silly-renamed to this, or "" */
+	bool mapped;			/* mmap()ed: the name outlives close */
 };
+
+/*
+ * Hidden names of files closed while this process may still map them:
+ * a mapping keeps its file, so the name goes only at exit.
+ */
+#define DEFERRED_MAX	8
+static char deferred[DEFERRED_MAX][HIDDEN_MAX];
 
 /* Every file is named by a descriptor, so FD_MAX of them suffice. */
 static struct file fs_files[FD_MAX];
@@ -216,7 +224,12 @@ static long mm_pread(const struct fs_open *o, char *dst, size_t n,
 		struct ipc_msg m = { .w = { o->ino, o->gen, off + done,
 					    chunk } };
 
-		err = ipc_request(H_MM, MM_FILE_READ, 4, &m, NULL, 0);
+		/* A bad destination is EFAULT, as the kernel judges it; the
+		 * bytes then come through our own (locked) buffer. */
+		err = os_recvbuf_use(dst + done, chunk);
+		os_recvbuf_register();
+		if (!err)
+			err = ipc_request(H_MM, MM_FILE_READ, 4, &m, NULL, 0);
 		if (!err && (m.w[1] > chunk || IPC_TAG_BUFLEN(m.tag) != m.w[1]))
 			err = -EIO;
 		if (err)
@@ -433,6 +446,14 @@ static int fs_release(struct file *f)
 	uint64_t h;
 	int err = 0;
 
+	if (o->hidden[0] && !fs_open_elsewhere(o) && o->mapped) {
+		for (int i = 0; i < DEFERRED_MAX; i++)
+			if (!deferred[i][0]) {
+				memcpy(deferred[i], o->hidden, HIDDEN_MAX);
+				o->hidden[0] = 0;
+				break;
+			}
+	}
 	if (o->hidden[0] && !fs_open_elsewhere(o) && fs_h(&h) == 0)
 		err = (int)fs_req_unlink(h, o->hidden);
 	f->ops = NULL;
@@ -460,6 +481,14 @@ int os_file_ident(int fd, uint64_t *ino, uint64_t *gen)
 	*ino = fs_of(f)->ino;
 	*gen = fs_of(f)->gen;
 	return 0;
+}
+
+void os_file_mapped(int fd)
+{
+	struct file *f = fd_file(fd);
+
+	if (f && f->ops == &fs_file_ops)
+		fs_of(f)->mapped = true;
 }
 
 /* ---- calls by path ---- */
@@ -587,6 +616,13 @@ static void hidden_cleanup(void)
 					fs_opens[j].hidden[0] = 0;
 			fs_opens[i].hidden[0] = 0;
 		}
+	for (int i = 0; i < DEFERRED_MAX; i++) {
+		uint64_t h;
+
+		if (deferred[i][0] && fs_h(&h) == 0)
+			fs_req_unlink(h, deferred[i]);
+		deferred[i][0] = 0;
+	}
 }
 
 /* Renames a file this process has open to a hidden name beside it. */

@@ -38,6 +38,9 @@ static long file_arg(int fd, int prot, int flags, struct mm_mmap_req *rq)
 		return -EACCES;
 	rq->fd = (int64_t)ino;
 	rq->gen = gen;
+	rq->maxprot = PROT_READ | PROT_EXEC |
+		      (acc == O_RDWR || (flags & MAP_TYPE) == MAP_PRIVATE ?
+		       PROT_WRITE : 0);
 	return 0;
 }
 
@@ -55,6 +58,8 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		err = file_arg(fd, prot, flags, &rq);
 	if (!err)
 		err = mm_req_mmap(H_MM, &rq, &rp);
+	if (!err && !(flags & MAP_ANONYMOUS))
+		os_file_mapped(fd);
 	if (err) {
 		os_result(err);
 		return MAP_FAILED;

@@ -96,6 +96,8 @@ int fd_install(struct file *f, int min, int cloexec);
 long os_fs_handle(uint64_t *h);
 /* The server's name for the file open as fd: -EBADF if fd is not one. */
 int os_file_ident(int fd, uint64_t *ino, uint64_t *gen);
+/* fd's file is mapped: a hidden name (unlinked while open) waits for exit. */
+void os_file_mapped(int fd);
 /* In a child after fork: handles did not survive, look up again. */
 void os_file_fork_child(void);
 
