@@ -151,3 +151,41 @@ def test_programs_run_from_the_file_system():
                                       "wait", "wait"])
     assert one > 0 and two == one, (one, two)
     assert again == 0
+
+
+HALT_PROGRAM = r"""
+#include <fcntl.h>
+#include <unistd.h>
+
+int main(void)
+{
+	static char buf[3 * 4096 + 100];
+	int fd = open("/tmp/halted.txt", O_CREAT | O_RDWR | O_TRUNC, 0644);
+
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)('A' + i % 26);
+	if (fd < 0 || write(fd, buf, sizeof(buf)) != (long)sizeof(buf))
+		return 1;
+	return close(fd);	/* no fsync: the pages are dirty in mm */
+}
+"""
+
+
+def test_clean_halt_writes_back(tmp_path):
+    """write() leaves dirty pages in mm's page cache; a clean halt (the
+    run-client's) writes them back first, and the image is clean."""
+    img = str(tmp_path / "fs.img")
+    shutil.copy(os.path.join(pagerk.DEFAULT_BUILD, "fs.img"), img)
+    src = tmp_path / "halter.c"
+    src.write_text(HALT_PROGRAM)
+    r = subprocess.run([os.path.join(ROOT, "tools", "run-client"), "--no-build",
+                        "--fs", img, str(src)], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    data = subprocess.run([tool("debugfs"), "-R", "cat /tmp/halted.txt", img],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          check=True).stdout
+    assert data == bytes(ord("A") + i % 26 for i in range(3 * 4096 + 100))
+    fsck = subprocess.run([tool("e2fsck"), "-fn", img], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    assert fsck.returncode == 0, fsck.stdout
