@@ -43,12 +43,18 @@ static void pool_give(struct task *t, paddr_t pa)
 	t->pt_free_count++;
 }
 
-int pt_donate(struct task *t, pfn_t pfn)
+/*
+ * A frame of `by` into the pool of `to`; lent marks it FRAME_LENT (the
+ * first pager lending page tables).  Only the first pager may donate a
+ * lent frame: its holder has it mapped writable somewhere.
+ */
+int pt_donate(struct task *by, struct task *to, pfn_t pfn, bool lent)
 {
-	if (!frame_owned_by(pfn, t))
+	if (!frame_owned_by(pfn, by) || (frame_lent(pfn) && by != sys_root_task))
 		return -EPERM;
-	frame_set_owner(pfn, FRAME_PT);
-	pool_give(t, (paddr_t)pfn << PAGE_SHIFT);
+	frame_set_owner(pfn, FRAME_PT | (lent || frame_lent(pfn) ?
+					 FRAME_LENT : 0));
+	pool_give(to, (paddr_t)pfn << PAGE_SHIFT);
 	return 0;
 }
 
@@ -61,9 +67,12 @@ int pt_reclaim_one(struct task *t, pfn_t *out)
 	t->pt_free = *(paddr_t *)phys_to_virt(pa);
 	t->pt_free_count--;
 	*out = pa >> PAGE_SHIFT;
-	/* A dead task's frames go straight to the first pager. */
-	frame_set_owner(*out, t->dead && sys_root_task && t != sys_root_task ?
-			sys_root_task->id : t->id);
+	/* A dead task's frames go straight to the first pager; a lent
+	 * frame stays lent. */
+	if (t->dead && sys_root_task && t != sys_root_task)
+		frame_set_owner(*out, sys_root_task->id);
+	else
+		frame_set_owner(*out, t->id | (frame_lent(*out) ? FRAME_LENT : 0));
 	return 0;
 }
 

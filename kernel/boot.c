@@ -260,7 +260,7 @@ static void mm_pool_refill(void)
 		paddr_t pa = boot_page(~0ull);
 
 		frame_set_owner(pa >> PAGE_SHIFT, mm_task->id);
-		pt_donate(mm_task, pa >> PAGE_SHIFT);
+		pt_donate(mm_task, mm_task, pa >> PAGE_SHIFT, false);
 	}
 }
 

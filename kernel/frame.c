@@ -6,6 +6,12 @@
  * reservation belongs to the first pager; ownership moves only through
  * SYS_FRAME_GIVE and SYS_PT_DONATE (to FRAME_PT, the kernel's use).  When a
  * task dies, what it owned goes to its heir (the first pager).
+ *
+ * The FRAME_LENT bit beside an owner marks a frame the first pager lent to
+ * an ordinary program (a user-level pager) while leaving it mapped
+ * writable there: such a frame follows its holders down the tree of
+ * pagers, page-table pool included, and only the first pager may make it
+ * a page table, or every holder could write its children's page tables.
  */
 #include "kernel.h"
 
@@ -31,12 +37,18 @@ uint16_t frame_owner(pfn_t pfn)
 
 bool frame_owned_by(pfn_t pfn, const struct task *t)
 {
-	return pfn < nframes && owner[pfn] == t->id;
+	return pfn < nframes && FRAME_ID(owner[pfn]) == t->id;
+}
+
+bool frame_lent(pfn_t pfn)
+{
+	return pfn < nframes && (owner[pfn] & FRAME_LENT);
 }
 
 void frame_set_owner(pfn_t pfn, uint16_t id)
 {
-	struct task *old = task_by_id(owner[pfn]), *new = task_by_id(id);
+	struct task *old = task_by_id(FRAME_ID(owner[pfn]));
+	struct task *new = task_by_id(FRAME_ID(id));
 
 	if (old)
 		old->frames_owned--;
@@ -48,6 +60,6 @@ void frame_set_owner(pfn_t pfn, uint16_t id)
 void frame_release_task(struct task *t, struct task *heir)
 {
 	for (pfn_t p = 0; p < nframes && t->frames_owned; p++)
-		if (owner[p] == t->id)
+		if (FRAME_ID(owner[p]) == t->id)
 			frame_set_owner(p, heir ? heir->id : FRAME_NONE);
 }

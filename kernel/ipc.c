@@ -61,6 +61,12 @@ static struct thread *queue_pop(struct endpoint *e, struct list_head *q)
 
 static void fail_sender(struct thread *t, int err)
 {
+	if (t->send_kind != SEND_USER) {
+		/* Off every queue now: should the thread die below (its
+		 * supervisor is gone too), ipc_cancel has nothing to undo. */
+		t->state = T_REPLY;
+		t->replier = NULL;
+	}
 	if (t->send_kind == SEND_USER) {
 		arch_sys_ret(&t->regs, (uint64_t)(int64_t)err);
 		sched_make_runnable(t);

@@ -32,7 +32,12 @@
 #define TICK_NS		1000000ull
 #define QUANTUM_TICKS	10
 #define FRAME_NONE	0		/* not RAM, or the kernel's */
-#define FRAME_PT	0xffff		/* a page-table page (donated) */
+#define FRAME_PT	0x7fff		/* a page-table page (donated) */
+#define FRAME_LENT	0x8000		/* beside the owner: lent by the first
+					 * pager to a user-level pager, so never
+					 * a page table at its holder's request
+					 * (the holder can write it) */
+#define FRAME_ID(o)	((o) & 0x7fff)
 
 struct endpoint;
 struct task;
@@ -125,6 +130,8 @@ struct as {
 	uint64_t label;			/* the pager's cookie, in faults */
 	struct task *pager;		/* creator: maps, owns the tables */
 	uint64_t pt_pages;
+	bool orphaned;			/* destroyed because its pager died:
+					 * its tasks die too */
 };
 
 struct endpoint {
@@ -162,6 +169,7 @@ struct notif *notif_alloc(void);
 void notif_free(struct notif *n);
 struct as *as_alloc(void);
 void as_free(struct as *a);
+struct as *as_by_index(size_t i);
 struct thread *thread_by_tid(uint32_t tid);
 
 /* frame.c: who owns each frame of RAM */
@@ -169,6 +177,7 @@ void frame_init(pfn_t max_pfn, uint16_t *table);
 bool frame_owned_by(pfn_t pfn, const struct task *t);
 void frame_set_owner(pfn_t pfn, uint16_t owner);
 uint16_t frame_owner(pfn_t pfn);
+bool frame_lent(pfn_t pfn);
 pfn_t frame_max(void);
 void frame_release_task(struct task *t, struct task *heir);
 
@@ -230,7 +239,7 @@ int as_unmap(struct as *a, vaddr_t va, uint64_t npages);
 int as_protect(struct as *a, vaddr_t va, uint64_t npages, unsigned prot);
 int as_harvest_one(struct as *a, vaddr_t va, uint8_t *out);
 void as_activate(struct as *a);
-int pt_donate(struct task *t, pfn_t pfn);
+int pt_donate(struct task *by, struct task *to, pfn_t pfn, bool lent);
 int pt_reclaim_one(struct task *t, pfn_t *out);
 
 /* uaccess.c: user memory, reached through the direct map */

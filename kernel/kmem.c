@@ -142,3 +142,15 @@ void as_free(struct as *a)
 {
 	pool_put(&spaces, a);
 }
+
+/* The address space in slot i, or NULL if the slot is free (a freed
+ * object is poisoned, so its pcid never matches). */
+struct as *as_by_index(size_t i)
+{
+	struct as *a;
+
+	if (i >= MAX_AS)
+		return NULL;
+	a = (struct as *)((char *)spaces.base + i * spaces.size);
+	return a->pcid == i + 1 ? a : NULL;
+}

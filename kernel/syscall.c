@@ -545,13 +545,34 @@ static long sys_as_query(struct thread *self, struct regs *r)
 	return (long)((pa & ~(paddr_t)(PAGE_SIZE - 1)) | prot);
 }
 
+/* The pool SYS_PT_DONATE fills: the caller's own, or (the first pager
+ * lending page tables) that of the task whose call it serves. */
+static long pt_donate_target(struct thread *self, uint64_t to_arg,
+			     struct task **to)
+{
+	struct task *t = self_task(self);
+
+	if (to_arg == 0) {
+		*to = t;
+		return 0;
+	}
+	if (to_arg != PT_DONATE_CALLER || t != sys_root_task)
+		return -EPERM;
+	if (!self->caller || self->caller->task->dead)
+		return -ESRCH;
+	*to = self->caller->task;
+	return 0;
+}
+
 static long sys_pt_donate(struct thread *self, struct regs *r)
 {
 	uint64_t n = ARG(1), pfns[MAP_CHUNK];
-	struct task *t = self_task(self);
+	struct task *t = self_task(self), *to;
 	vaddr_t bad;
-	int err;
+	long err = pt_donate_target(self, ARG(2), &to);
 
+	if (err)
+		return err;
 	if (n > AS_MAP_MAX)
 		return -EINVAL;
 	err = user_buf_ready(self, ARG(0), n * sizeof(uint64_t), false);
@@ -564,14 +585,15 @@ static long sys_pt_donate(struct thread *self, struct regs *r)
 			return -EFAULT;
 		/* Check the whole chunk before donating any of it. */
 		for (uint64_t i = 0; i < k; i++)
-			if (!frame_owned_by(pfns[i], t))
+			if (!frame_owned_by(pfns[i], t) ||
+			    (frame_lent(pfns[i]) && t != sys_root_task))
 				return -EPERM;
 		for (uint64_t i = 0; i < k; i++)
-			if (pt_donate(t, pfns[i]))
+			if (pt_donate(t, to, pfns[i], to != t))
 				return -EPERM;	/* a duplicate in the list */
 		done += k;
 	}
-	return (long)t->pt_free_count;
+	return (long)to->pt_free_count;
 }
 
 static long sys_pt_reclaim(struct thread *self, struct regs *r)
@@ -589,30 +611,70 @@ static long sys_pt_reclaim(struct thread *self, struct regs *r)
 	return (long)n;
 }
 
+/*
+ * Who may receive frames from t: with task_h 0, the task whose call the
+ * first pager is serving (it lends frames to a client without holding the
+ * client's task handle); otherwise the task task_h names, which for any
+ * task but the first pager must live in a space t is the pager of.  So
+ * frames flow only down a tree of pagers, and when a pager dies
+ * (task_kill) everything that could still map them dies with it.
+ */
+static long frame_give_target(struct thread *self, uint64_t task_h,
+			      struct task **to)
+{
+	struct task *t = self_task(self);
+	struct handle *ht;
+
+	if (task_h == 0) {
+		if (t != sys_root_task)
+			return -EPERM;
+		if (!self->caller)
+			return -ESRCH;
+		*to = self->caller->task;
+		return 0;
+	}
+	ht = handle_get(t, task_h, HT_TASK, TASK_R_HANDLE);
+	if (!ht)
+		return -EBADF;
+	*to = ht->obj;
+	if (t != sys_root_task && !(*to)->dead &&
+	    (!(*to)->as || (*to)->as->pager != t))
+		return -EPERM;
+	return 0;
+}
+
 static long sys_frame_give(struct thread *self, struct regs *r)
 {
 	struct task *t = self_task(self);
-	struct handle *ht = handle_get(t, ARG(0), HT_TASK, TASK_R_HANDLE);
 	uint64_t n = ARG(2), pfns[MAP_CHUNK];
 	struct task *to;
 	vaddr_t bad;
-	int err;
+	long err = frame_give_target(self, ARG(0), &to);
 
-	if (!ht)
-		return -EBADF;
-	to = ht->obj;
+	if (err)
+		return err;
+	if (ARG(3) & ~(uint64_t)FRAME_GIVE_LENT ||
+	    (ARG(3) && t != sys_root_task))
+		return ARG(3) & ~(uint64_t)FRAME_GIVE_LENT ? -EINVAL : -EPERM;
 	if (to->dead)
 		return -ESRCH;
 	if (n > MAP_CHUNK)
 		return -EINVAL;
 	err = copy_from_user(self, pfns, ARG(1), n * 8, &bad);
 	if (err)
-		return ucopy_result(self, err, bad, false);
+		return ucopy_result(self, (int)err, bad, false);
 	for (uint64_t i = 0; i < n; i++)
 		if (!frame_owned_by(pfns[i], t))
 			return -EPERM;
-	for (uint64_t i = 0; i < n; i++)
-		frame_set_owner(pfns[i], to->id);
+	/* The first pager says whether the frames are lent; below it, a
+	 * lent frame stays lent; back at the first pager nothing is. */
+	for (uint64_t i = 0; i < n; i++) {
+		bool lent = t == sys_root_task ? ARG(3) != 0 :
+			    frame_lent(pfns[i]);
+
+		frame_set_owner(pfns[i], to == sys_root_task ? to->id :
+				to->id | (lent ? FRAME_LENT : 0));
+	}
 	return 0;
 }
 

@@ -5,6 +5,13 @@
  * closes its handles; the task object itself lingers while other tasks
  * still hold handles to it (a zombie: dead, with no threads).  Frames the
  * task owned pass to the first pager, so no RAM is ever lost.
+ *
+ * A pager takes its address spaces with it: when a task dies, every space
+ * it created is destroyed and every task living in one is killed, and so
+ * on down a tree of nested user-level pagers.  Nothing may keep running
+ * on frames that now belong to the first pager, which frees them once the
+ * dead pager's memory context is gone.  The tree is walked iteratively
+ * (reaping): nesting may be deeper than the kernel stack allows recursion.
  */
 #include "kernel.h"
 
@@ -76,6 +83,35 @@ void thread_kill(struct thread *th)
 	task_put(t);
 }
 
+/* Destroy the spaces t is the pager of, and mark them orphaned. */
+static void pager_spaces_destroy(struct task *t)
+{
+	for (size_t i = 0; i < MAX_AS; i++) {
+		struct as *a = as_by_index(i);
+
+		if (a && !a->dead && a->pager == t) {
+			a->orphaned = true;
+			as_destroy(a);
+		}
+	}
+}
+
+/* Kill one live task whose space is orphaned; false if there is none. */
+static bool orphan_kill_one(void)
+{
+	for (uint32_t id = 1; id < MAX_TASKS; id++) {
+		struct task *u = task_by_id(id);
+
+		if (u && !u->dead && u->as && u->as->orphaned) {
+			task_kill(u);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool reaping;
+
 /* Give the task's donated-but-unused page-table frames back to it. */
 static void pt_pool_return(struct task *t)
 {
@@ -105,11 +141,19 @@ void task_kill(struct task *t)
 		as_put(t->as);
 		t->as = NULL;
 	}
+	if (t != sys_root_task)
+		pager_spaces_destroy(t);
 	pt_pool_return(t);
 	if (t->frames_owned)
 		frame_release_task(t, sys_root_task != t ? sys_root_task
 							  : NULL);
 	if (t == sys_root_task)
 		panic("the first pager (%s) died", t->name);
+	if (!reaping) {
+		reaping = true;
+		while (orphan_kill_one())
+			;
+		reaping = false;
+	}
 	task_put(t);
 }

@@ -4,11 +4,14 @@
  * "User-level pagers").
  *
  * A loan is one buddy block held in a shared object, as DMA regions and
- * grants are: mapped read-write into the borrower's context in a VMA that
- * reclaim leaves alone, and then given to the
- * calling task (SYS_FRAME_GIVE with task 0: the caller).  The borrower
- * fills the frames through that mapping and maps them into its children's
- * spaces, or donates them as page tables.
+ * grants are.  A data loan (MM_LEND_GET) is mapped read-write into the
+ * borrower's context in a VMA that reclaim leaves alone, and then given to
+ * the calling task marked lent (SYS_FRAME_GIVE with task 0, the caller,
+ * and FRAME_GIVE_LENT); the borrower fills the frames through that mapping
+ * and maps them into its children's spaces.  Since it can write them, the
+ * kernel never lets it make them page tables: a page-table loan
+ * (MM_LEND_PT) is mapped nowhere and goes straight into the calling
+ * task's page-table pool (SYS_PT_DONATE to PT_DONATE_CALLER).
  *
  * Why a loan can come back safely.  The kernel lets a frame cross only
  * down a tree of pagers (a task other than us may give frames only to
@@ -45,7 +48,7 @@ struct lend {
 static struct lend lends[LENDS_MAX];
 
 /* Give [pfn, pfn + n) to task (0: the caller we are serving). */
-static long frames_give(uint64_t task, pfn_t pfn, uint64_t n)
+static long frames_give(uint64_t task, pfn_t pfn, uint64_t n, uint64_t flags)
 {
 	uint64_t pfns[GIVE_CHUNK];
 
@@ -55,7 +58,7 @@ static long frames_give(uint64_t task, pfn_t pfn, uint64_t n)
 
 		for (uint64_t i = 0; i < k; i++)
 			pfns[i] = pfn + done + i;
-		err = sys3(SYS_FRAME_GIVE, task, pfns, k);
+		err = sys4(SYS_FRAME_GIVE, task, pfns, k, flags);
 		if (err)
 			return err;
 		done += k;
@@ -78,7 +81,7 @@ static bool lend_ctx_returned(const struct lend *l)
 		const struct lend *o = &lends[i];
 
 		if (o->used && o->ctx_id == l->ctx_id && o->pid == l->pid &&
-		    frames_give(BOOT_H_SELF_TASK, o->pfn, o->npages))
+		    frames_give(BOOT_H_SELF_TASK, o->pfn, o->npages, 0))
 			return false;
 	}
 	return true;
@@ -200,6 +203,33 @@ static int block_populate(struct mm_ctx *c, struct vma *v)
 	return 0;
 }
 
+/* Put the frames of loan l into the page-table pool of the task we are
+ * serving (never mapped anywhere, so nobody can write them). */
+static int lend_make_pt(struct lend *l, struct mm_ctx *c, uint64_t npages)
+{
+	uint64_t pfns[MM_LEND_MAX_PAGES];
+	struct mm_object *o;
+	struct page *p = block_alloc(npages);
+	long n;
+
+	o = p ? block_object(p, npages) : NULL;
+	if (!o)
+		return -ENOMEM;
+	obj_get(o);			/* the pin */
+	for (uint64_t i = 0; i < npages; i++)
+		pfns[i] = page_to_pfn(p) + i;
+	n = sys3(SYS_PT_DONATE, pfns, npages, PT_DONATE_CALLER);
+	if (n < 0) {
+		/* Nothing moved (every frame is checked first, and ours
+		 * are all good): the object frees them. */
+		obj_put(o);
+		return (int)n;
+	}
+	*l = (struct lend){ .used = true, .ctx_id = c->id, .pid = c->pid,
+			    .obj = o, .pfn = page_to_pfn(p), .npages = npages };
+	return 0;
+}
+
 /* Make loan l of npages for c, owned by the task we are serving. */
 static int lend_make(struct lend *l, struct mm_ctx *c, uint64_t npages,
 		     vaddr_t *va_out)
@@ -226,7 +256,8 @@ static int lend_make(struct lend *l, struct mm_ctx *c, uint64_t npages,
 	}
 	err = block_populate(c, v);
 	if (!err)
-		err = (int)frames_give(0, page_to_pfn(p), npages);
+		err = (int)frames_give(0, page_to_pfn(p), npages,
+				       FRAME_GIVE_LENT);
 	if (err) {
 		/* Nothing was given (the caller died, or the first chunk
 		 * failed; a later chunk cannot fail once the first passed):
@@ -268,16 +299,19 @@ int frames_lend_request(struct ipc_msg *m, void *unused)
 	else if (rq.op == MM_LEND_QUERY) {
 		rp.npages = pages;
 		rp.va = MM_LEND_CTX_PAGES;
-	} else if (rq.op != MM_LEND_GET || rq.npages == 0 ||
-		   rq.npages > MM_LEND_MAX_PAGES)
+	} else if ((rq.op != MM_LEND_GET && rq.op != MM_LEND_PT) ||
+		   rq.npages == 0 || rq.npages > MM_LEND_MAX_PAGES)
 		err = -EINVAL;
 	else if (pages + rq.npages > MM_LEND_CTX_PAGES ||
 		 loans >= MM_LEND_CTX_MAX)
 		err = -EDQUOT;
 	else if (!(l = lend_free_slot()))
 		err = -ENOSPC;
-	else if ((err = mm_reserve(rq.npages, c, "lend")) == 0 &&
-		 (err = lend_make(l, c, rq.npages, &rp.va)) == 0) {
+	else if ((err = mm_reserve(rq.npages, c, "lend")) != 0)
+		;
+	else if (rq.op == MM_LEND_PT)
+		err = lend_make_pt(l, c, rq.npages);
+	else if ((err = lend_make(l, c, rq.npages, &rp.va)) == 0) {
 		rp.pfn = l->pfn;
 		rp.npages = l->npages;
 	}

@@ -270,7 +270,7 @@ IPC_MSG_ASSERT(struct mm_file_truncate_req);
 enum { MM_LEND_GET, MM_LEND_PT, MM_LEND_QUERY };
 #define MM_LEND_MAX_PAGES	256	/* one loan: 1 MiB */
 #define MM_LEND_CTX_PAGES	2048	/* all loans of one context: 8 MiB */
-#define MM_LEND_CTX_MAX		16	/* loans per context */
+#define MM_LEND_CTX_MAX		32	/* loans per context */
 
 struct mm_frames_lend_req { uint64_t op, npages; };
 struct mm_frames_lend_rep { int64_t status; uint64_t va, pfn, npages; };

@@ -56,9 +56,10 @@ enum sys_nr {
 	SYS_AS_HARVEST,		/* (as_h, vaddr, npages, uint8_t *out):
 				 * read-and-clear accessed/dirty per page */
 	SYS_AS_QUERY,		/* (as_h, vaddr) -> pte-like word (tests) */
-	SYS_PT_DONATE,		/* (pfns *, n) -> page-table pool size */
+	SYS_PT_DONATE,		/* (pfns *, n, to) -> page-table pool size */
 	SYS_PT_RECLAIM,		/* (pfns *, max) -> n frames returned */
-	SYS_FRAME_GIVE,		/* (task_h, pfns *, n): transfer ownership */
+	SYS_FRAME_GIVE,		/* (task_h, pfns *, n, flags): transfer
+				 * ownership */
 	/* tasks and threads */
 	SYS_TASK_CREATE,	/* (as_h, exc_ep_h, name) -> task handle */
 	SYS_TASK_KILL,		/* (task_h): destroy threads and handles */
@@ -141,6 +142,19 @@ struct as_map_op {
 };
 
 #define AS_MAP_MAX	512	/* ops per SYS_AS_MAP call */
+
+/*
+ * Lending frames to user-level pagers (docs/pager-protocol.md, section 9).
+ * SYS_FRAME_GIVE with task_h 0 gives to the task whose call the first
+ * pager is serving, and flags FRAME_GIVE_LENT marks the frames lent: no
+ * holder may make them page tables.  SYS_PT_DONATE with to =
+ * PT_DONATE_CALLER fills that task's page-table pool instead of the
+ * caller's.  Each is for the first pager only (-EPERM); any other task
+ * may give frames only to tasks in spaces it is the pager of.
+ */
+#define FRAME_GIVE_LENT		0x1
+#define PT_DONATE_CALLER	0x1
+
 #define AS_HARVEST_ACCESSED	0x1
 #define AS_HARVEST_DIRTY	0x2
 #define AS_HARVEST_PRESENT	0x4
