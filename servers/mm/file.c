@@ -157,17 +157,18 @@ static int read_one(struct mm_object *o, uint64_t index, struct page *p)
 }
 
 /*
- * Read page index of o, and the pages after it that FS_BMAP puts in the
- * same run and that are not cached yet, into the cache.  0 or -errno.
+ * Read page index of o, and up to limit - 1 pages after it that FS_BMAP
+ * puts in the same run and that are not cached yet, into the cache (one
+ * request): the number of pages read, or -errno.
  */
-static int read_run(struct mm_object *o, uint64_t index)
+static int read_run(struct mm_object *o, uint64_t index, unsigned limit)
 {
 	struct page *pages[FILE_RUN_MAX];
 	struct fs_bmap_rep rp;
 	unsigned max = 1, n;
 	long err;
 
-	while (max < FILE_RUN_MAX) {
+	while (max < MM_MIN(limit, FILE_RUN_MAX)) {
 		uint64_t *e = pagemap_slot(&o->pages,
 					   (index + max) << PAGE_SHIFT, false);
 
@@ -222,9 +223,94 @@ static int read_run(struct mm_object *o, uint64_t index)
 		}
 		cache_add(o, index + i, pages[i], e);
 	}
-	mm_stats.pgmajfault++;
 	mm_stats.file_read += n;
-	return (int)err;
+	return err ? (int)err : (int)n;
+}
+
+/*
+ * Readahead (Linux's on-demand readahead, mm/readahead.c, simplified).
+ * Each file keeps one window [ra_start, ra_start + ra_size).  A miss that
+ * continues a sequential pattern - the page after the last one asked for,
+ * or the first past the window - doubles the window (up to RA_MAX); any
+ * other miss starts a small one (RA_INIT).  The page RA_ASYNC pages before
+ * the end of a window read is marked PG_readahead: when an access reaches
+ * it, the next window is read before the reader runs out (asynchronous
+ * readahead in Linux; here the I/O itself is synchronous, but it happens
+ * ahead of need).  MADV_SEQUENTIAL reads RA_MAX at once, MADV_RANDOM only
+ * the page asked for.
+ */
+#define RA_INIT		4
+#define RA_MAX		FILE_RUN_MAX
+#define RA_ASYNC(size)	((size) / 2)
+
+/* Read what is not cached of [start, start + size); pages read. */
+static unsigned read_window(struct mm_object *o, uint64_t start,
+			    unsigned size)
+{
+	unsigned got = 0;
+
+	for (uint64_t i = start; i < start + size;) {
+		uint64_t *e = pagemap_slot(&o->pages, i << PAGE_SHIFT, false);
+		int n;
+
+		if (e && (*e & PME_PRESENT)) {
+			i++;
+			continue;
+		}
+		n = read_run(o, i, (unsigned)(start + size - i));
+		if (n <= 0)
+			break;			/* the end of the file, or full */
+		got += (unsigned)n;
+		i += (unsigned)n;
+	}
+	return got;
+}
+
+static void mark_async(struct mm_object *o)
+{
+	uint64_t at = o->ra_start + o->ra_size - RA_ASYNC(o->ra_size);
+	uint64_t *e = pagemap_slot(&o->pages, at << PAGE_SHIFT, false);
+
+	if (o->ra_size > 1 && e && (*e & PME_PRESENT))
+		page_set(pfn_to_page(pme_pfn(*e)), PG_readahead);
+}
+
+static void ra_next_window(struct mm_object *o)
+{
+	o->ra_start += o->ra_size;
+	o->ra_size = MM_MIN(o->ra_size * 2, RA_MAX);
+	mm_stats.file_ra_pages += read_window(o, o->ra_start, o->ra_size);
+	mark_async(o);
+}
+
+/* A miss at index: read it and what the pattern says will follow. */
+static int ra_miss(struct mm_object *o, uint64_t index, int hint)
+{
+	unsigned got;
+	int n;
+
+	if (hint == RA_HINT_RANDOM) {
+		n = read_run(o, index, 1);
+		o->prev_index = index;
+		return n < 0 ? n : 0;
+	}
+	if (hint == RA_HINT_SEQ)
+		o->ra_size = RA_MAX;
+	else if (o->ra_size && (index == o->prev_index + 1 ||
+				index == o->ra_start + o->ra_size))
+		o->ra_size = MM_MIN(o->ra_size * 2, RA_MAX);
+	else
+		o->ra_size = RA_INIT;
+	o->ra_start = index;
+	n = read_run(o, index, o->ra_size);
+	if (n <= 0)
+		return n < 0 ? n : -EIO;
+	got = (unsigned)n + read_window(o, index + (unsigned)n,
+					 o->ra_size - (unsigned)n);
+	mm_stats.file_ra_pages += got - 1;
+	mark_async(o);
+	o->prev_index = index;
+	return 0;
 }
 
 /*
@@ -232,12 +318,25 @@ static int read_run(struct mm_object *o, uint64_t index)
  * NULL with *err -ENXIO (wholly past the end of the file: SIGBUS), -EIO,
  * or -ENOMEM.
  */
-struct page *file_page(struct mm_object *o, uint64_t index, int *err)
+struct page *file_page_ra(struct mm_object *o, uint64_t index, int hint,
+			  int *err)
 {
 	uint64_t *e = pagemap_slot(&o->pages, index << PAGE_SHIFT, false);
+	struct page *p;
 
-	if (!e || !(*e & PME_PRESENT)) {
-		*err = read_run(o, index);
+	if (e && (*e & PME_PRESENT)) {
+		p = pfn_to_page(pme_pfn(*e));
+		if (page_has(p, PG_readahead) && hint != RA_HINT_RANDOM) {
+			page_clear(p, PG_readahead);
+			mm_stats.file_ra_async++;
+			ra_next_window(o);
+		}
+		o->prev_index = index;
+		return p;
+	}
+	mm_stats.pgmajfault++;
+	{
+		*err = ra_miss(o, index, hint);
 		if (*err)
 			return NULL;
 		e = pagemap_slot(&o->pages, index << PAGE_SHIFT, false);
@@ -247,6 +346,68 @@ struct page *file_page(struct mm_object *o, uint64_t index, int *err)
 		}
 	}
 	return pfn_to_page(pme_pfn(*e));
+}
+
+struct page *file_page(struct mm_object *o, uint64_t index, int *err)
+{
+	return file_page_ra(o, index, RA_HINT_NORMAL, err);
+}
+
+/*
+ * File fault-around: after a read fault on a file mapping, map the pages
+ * that follow it in the VMA and are already cached (readahead just read
+ * them), read-only, with one SYS_AS_MAP - stopping at a page marked for
+ * async readahead, whose fault must happen.  A sequential reader then
+ * faults once per window, not once per page.  Pages mapped.
+ */
+unsigned file_map_around(struct mm_ctx *c, const struct vma *v, vaddr_t va,
+			 uint64_t *e, unsigned prot)
+{
+	struct mm_object *o = v->file;
+	struct as_map_op ops[RA_MAX];
+	uint64_t index = v->pgoff + ((va - v->start) >> PAGE_SHIFT);
+	unsigned n = 0;
+
+	prot &= ~AS_PROT_WRITE;
+	for (unsigned i = 1; i < RA_MAX; i++) {
+		vaddr_t a = va + i * PAGE_SIZE;
+		uint64_t *ce;
+		struct page *p;
+
+		if (a >= v->end || (a & ((512ull << PAGE_SHIFT) - 1)) == 0 ||
+		    e[i])
+			break;
+		ce = pagemap_slot(&o->pages, (index + i) << PAGE_SHIFT, false);
+		if (!ce || !(*ce & PME_PRESENT))
+			break;
+		p = pfn_to_page(pme_pfn(*ce));
+		if (page_has(p, PG_readahead))
+			break;
+		p->refcount++;
+		if (anon_install(c, a, &e[i], p, v->flags & VMA_SHARED ?
+				 PME_SHARED : 0))
+			break;
+		e[i] |= PME_MAPPED;
+		ops[n++] = (struct as_map_op){ a | prot, page_to_pfn(p) };
+	}
+	if (n && sys3(SYS_AS_MAP, c->as, ops, n) != (long)n)
+		for (unsigned i = 0; i < n; i++)
+			e[i + 1] &= ~PME_MAPPED;
+	mm_stats.file_map_around += n;
+	return n;
+}
+
+/* MADV_WILLNEED on a file mapping: read [first, first + n) now. */
+void file_willneed(struct mm_object *o, uint64_t first, uint64_t n)
+{
+	for (uint64_t i = first; i < first + n; i += RA_MAX) {
+		unsigned got = read_window(o, i, (unsigned)MM_MIN(n - (i - first),
+							       RA_MAX));
+
+		mm_stats.file_ra_pages += got;
+		if (!got && !pagemap_slot(&o->pages, i << PAGE_SHIFT, false))
+			break;			/* past the end of the file */
+	}
 }
 
 /* A write fault on a shared mapping: the page now differs from the disk. */

@@ -147,6 +147,9 @@ static void vmstat(struct out *o)
 	put(o, "file_pages_written %lu\n", (unsigned long)s->file_written);
 	put(o, "file_pages_reclaimed %lu\n", (unsigned long)s->file_reclaimed);
 	put(o, "nr_dirty %lu\n", (unsigned long)s->file_dirty);
+	put(o, "file_readahead_pages %lu\n", (unsigned long)s->file_ra_pages);
+	put(o, "file_readahead_async %lu\n", (unsigned long)s->file_ra_async);
+	put(o, "file_map_around %lu\n", (unsigned long)s->file_map_around);
 	put(o, "dirty_throttle %lu\n", (unsigned long)s->dirty_throttle);
 	put(o, "flusher_runs %lu\n", (unsigned long)s->flusher_runs);
 }

@@ -84,6 +84,8 @@ struct mm_object {
 	uint64_t dirty;			/* OBJ_FILE: pages to write back */
 	uint64_t dirtied_ns;		/* OBJ_FILE: when it became dirty */
 	int wb_err;			/* OBJ_FILE: for the next fsync */
+	uint64_t ra_start, prev_index;	/* OBJ_FILE: readahead (file.c) */
+	unsigned ra_size;
 	struct mm_object *next_file;	/* OBJ_FILE: file.c's list */
 };
 
@@ -117,7 +119,7 @@ struct mm_stats {
 	uint64_t swapcache_pages, swap_map_around;
 	uint64_t file_pages, file_read, file_written;	/* file.c */
 	uint64_t file_reclaimed, file_dirty, dirty_throttle, flusher_runs;
-	uint64_t file_ra_pages;
+	uint64_t file_ra_pages, file_ra_async, file_map_around;
 };
 
 extern struct mm_stats mm_stats;
@@ -243,6 +245,12 @@ int oom_victims_request(struct ipc_msg *m, void *unused);
 int fs_offer(struct ipc_msg *m, void *unused);
 struct mm_object *file_obj_get(uint64_t ino, uint64_t gen, int *err);
 struct page *file_page(struct mm_object *o, uint64_t index, int *err);
+enum { RA_HINT_NORMAL, RA_HINT_SEQ, RA_HINT_RANDOM };
+struct page *file_page_ra(struct mm_object *o, uint64_t index, int hint,
+			  int *err);
+unsigned file_map_around(struct mm_ctx *c, const struct vma *v, vaddr_t va,
+			 uint64_t *e, unsigned prot);
+void file_willneed(struct mm_object *o, uint64_t first, uint64_t n);
 struct mm_object *file_obj_open(const char *path, uint64_t *size,
 				uint32_t *mode, int *err);
 void file_page_dirty(struct mm_object *o, struct page *p);

@@ -396,6 +396,40 @@ out:
 	return IPC_REPLY;
 }
 
+/* MADV_WILLNEED: read the file pages of [start, end) now. */
+static void willneed(struct mm_ctx *c, vaddr_t start, vaddr_t end)
+{
+	for (vaddr_t at = start; at < end;) {
+		struct vma *v = vma_find(&c->vmas, at);
+		struct mm_object *o = v ? v->file : NULL;
+		vaddr_t from, to;
+
+		if (!v || v->start >= end)
+			break;
+		from = MM_MAX(at, v->start);
+		to = MM_MIN(end, v->end);
+		if (o && o->type == OBJ_FILE)
+			file_willneed(o, v->pgoff + ((from - v->start) >>
+						     PAGE_SHIFT),
+				      (to - from) >> PAGE_SHIFT);
+		at = v->end;
+	}
+}
+
+/* MADV_NORMAL/RANDOM/SEQUENTIAL: the readahead policy of the range. */
+static int read_advice(struct mm_ctx *c, vaddr_t start, vaddr_t end,
+		       uint64_t advice)
+{
+	unsigned long set = advice == MADV_RANDOM ? VMA_RAND_READ :
+			    advice == MADV_SEQUENTIAL ? VMA_SEQ_READ : 0;
+	int err = carve(c, start, end);
+
+	for (struct vma *v = vma_find(&c->vmas, start); !err && v &&
+	     v->start < end; v = vma_next(&c->vmas, v))
+		v->flags = (v->flags & ~(VMA_SEQ_READ | VMA_RAND_READ)) | set;
+	return err;
+}
+
 static int h_madvise(struct ipc_msg *m, void *unused)
 {
 	const struct mm_madvise_req rq = *IPC_REQ(m, struct mm_madvise_req);
@@ -419,6 +453,11 @@ static int h_madvise(struct ipc_msg *m, void *unused)
 		err = ctx_unmap_range(c, start, end);	/* refault: zero */
 	else if (rq.advice == MADV_PAGEOUT)
 		err = pageout_range(c, start, end);
+	else if (rq.advice == MADV_WILLNEED)
+		willneed(c, start, end);
+	else if (rq.advice == MADV_NORMAL || rq.advice == MADV_RANDOM ||
+		 rq.advice == MADV_SEQUENTIAL)
+		err = read_advice(c, start, end, rq.advice);
 	ipc_reply_set(m, err, 0);
 	return IPC_REPLY;
 }

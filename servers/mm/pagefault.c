@@ -74,8 +74,10 @@ static int fill(struct mm_ctx *c, struct vma *v, vaddr_t va, uint64_t *e,
 	int err;
 
 	if (o && o->type == OBJ_FILE) {
-		p = file_page(o, v->pgoff + ((va - v->start) >> PAGE_SHIFT),
-			      &err);
+		p = file_page_ra(o, v->pgoff + ((va - v->start) >> PAGE_SHIFT),
+				 v->flags & VMA_SEQ_READ ? RA_HINT_SEQ :
+				 v->flags & VMA_RAND_READ ? RA_HINT_RANDOM :
+				 RA_HINT_NORMAL, &err);
 		if (!p)
 			return err == -ENOMEM ? -ENOMEM : -EIO;	/* SIGBUS */
 		p->refcount++;
@@ -236,6 +238,9 @@ void fault_handle(struct ipc_msg *m)
 	if (!write && (*e & ~PAGE_MASK) == (PME_PRESENT | PME_MAPPED) &&
 	    page_has(pfn_to_page(pme_pfn(*e)), PG_swapcache))
 		swap_map_around(c, v, va, e, prot);
+	else if (!write && v->file && !(v->flags & VMA_RAND_READ) &&
+		 ((struct mm_object *)v->file)->type == OBJ_FILE)
+		file_map_around(c, v, va, e, prot);
 	rp->maps[0] = (struct as_map_op){ .va = va | prot, .pfn = pme_pfn(*e) };
 	m->tag = IPC_TAG(PAGER_RESUME, PAGER_RESUME_NWORDS(1 +
 			 zero_around(v, e, va, &rp->maps[1])));

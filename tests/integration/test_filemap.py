@@ -105,8 +105,14 @@ def test_file_larger_than_ram():
     res = case_results(out)
     for case in ("filemap.big_write", "filemap.big_read", "filemap.big_shared"):
         assert res.get(case, "missing") is None, out
-    reclaimed = int(re.search(r"^file_pages_reclaimed (\d+)$", st, re.M).group(1))
-    assert reclaimed > 5000, st
+    val = {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", st, re.M)}
+    assert val["file_pages_reclaimed"] > 5000, st
+    # readahead: 40 MiB read twice through the mapping is 20480 page
+    # reads, in far fewer faults; most pages came in ahead of need and
+    # were mapped by fault-around without a fault of their own
+    assert val["file_readahead_pages"] > 10000 and val["file_readahead_async"] > 100, st
+    assert val["file_map_around"] > 10000, st
+    assert val["pgfault_file"] < val["file_pages_read"] / 2, st
     assert "oom_kill 0" in st
     assert "mmcheck: ok" in check and status == 0
 
@@ -136,8 +142,8 @@ def _pages_read_running(cmds):
 def test_programs_run_from_the_file_system():
     """`run /bin/NAME` loads NAME from the file system, demand-paged from
     the page cache: mmtest passes from there; two instances at once read
-    the program's pages once, as one instance does; a later run finds them
-    all cached."""
+    the program's pages about once, as one instance does (they share them);
+    a later run finds them all cached."""
     g = Guest()
     try:
         out = g.run("run /bin/mmtest")
@@ -149,7 +155,9 @@ def test_programs_run_from_the_file_system():
     two, again = _pages_read_running(["run /bin/swaptest fill 24 &",
                                       "run /bin/swaptest fill 24 &",
                                       "wait", "wait"])
-    assert one > 0 and two == one, (one, two)
+    # not shared would be about twice one run's reads (readahead windows
+    # may differ a little with two readers)
+    assert one > 0 and two < 1.5 * one, (one, two)
     assert again == 0
 
 
