@@ -25,6 +25,7 @@
 #define PAGE		4096
 #define FSIZE		(3 * PAGE + PAGE / 2)
 #define PAT(i)		((uint8_t)((i) * 7 + ((i) >> 12) * 13 + 1))
+#define BIGW(pg, w)	((uint64_t)(pg) << 20 | (uint64_t)(w))
 
 static char path[256];
 
@@ -211,6 +212,96 @@ static void coherence(int fd)
 	munmap((void *)q, FSIZE);
 }
 
+/* Truncating a mapped file: pages past the new end are SIGBUS. */
+static void truncate_mapped(void)
+{
+	char tpath[300];
+	static uint8_t buf[4 * PAGE];
+	uint8_t *p;
+	int fd, status = 0;
+	pid_t pid;
+
+	snprintf(tpath, sizeof(tpath), "%s.trunc", path);
+	fd = open(tpath, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	memset(buf, 0x77, sizeof(buf));
+	if (fd < 0 || write(fd, buf, sizeof(buf)) != sizeof(buf)) {
+		FAIL("filemap.truncate_sigbus", "setup failed");
+		return;
+	}
+	p = mmap(NULL, 4 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED || p[3 * PAGE] != 0x77 ||
+	    ftruncate(fd, PAGE + 10)) {
+		FAIL("filemap.truncate_sigbus", "mmap or ftruncate failed");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		volatile uint8_t x = p[3 * PAGE];	/* was mapped, now gone */
+
+		(void)x;
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGBUS)
+		FAIL("filemap.truncate_sigbus", "child status %#x", status);
+	else if (p[PAGE + 9] != 0x77 || p[PAGE + 10] != 0)
+		FAIL("filemap.truncate_sigbus", "the last page is wrong");
+	else
+		PASS("filemap.truncate_sigbus");
+	munmap(p, 4 * PAGE);
+	close(fd);
+	unlink(tpath);
+}
+
+/*
+ * `filemap mixed FILE_MB ANON_MB`: dirty file pages and anonymous memory
+ * under pressure together (a small guest with swap): the file is written
+ * with write(), changed through a shared mapping while the anonymous
+ * region is filled, and everything is checked; no fsync - the halt must
+ * write the file back (the integration test reads it on the host).
+ */
+static int mixed(long file_mb, long anon_mb)
+{
+	static uint64_t page[PAGE / 8];
+	long fpages = file_mb * 256, apages = anon_mb * 256, bad = 0;
+	uint64_t *a, *q;
+	int fd = open("/tmp/mixed.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	for (long pg = 0; fd >= 0 && pg < fpages; pg++) {
+		for (int w = 0; w < PAGE / 8; w++)
+			page[w] = BIGW(pg, w);
+		if (write(fd, page, PAGE) != PAGE)
+			fd = -1;
+	}
+	a = mmap(NULL, (size_t)apages * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	q = fd < 0 ? MAP_FAILED : mmap(NULL, (size_t)fpages * PAGE,
+				       PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+				       0);
+	if (fd < 0 || a == MAP_FAILED || q == MAP_FAILED) {
+		FAIL("filemap.mixed", "setup failed: %s", strerror(errno));
+		return 1;
+	}
+	for (long i = 0; i < (apages > fpages ? apages : fpages); i++) {
+		if (i < apages)
+			a[i * (PAGE / 8)] = ~(uint64_t)i;
+		if (i < fpages)
+			q[i * (PAGE / 8) + 3] = ~BIGW(i, 3);
+	}
+	for (long i = 0; i < apages; i++)
+		bad += a[i * (PAGE / 8)] != ~(uint64_t)i;
+	for (long pg = 0; pg < fpages; pg++)
+		if (pread(fd, page, 64, pg * PAGE) != 64 ||
+		    page[3] != ~BIGW(pg, 3) || page[4] != BIGW(pg, 4))
+			bad++;
+	if (bad)
+		FAIL("filemap.mixed", "%ld pages wrong", bad);
+	else
+		PASS("filemap.mixed");
+	return bad != 0;		/* no munmap, no fsync: see above */
+}
+
 static void bad_args(int fd)
 {
 	int rfd = open(path, O_RDONLY);
@@ -230,8 +321,6 @@ static void bad_args(int fd)
 		PASS("filemap.errors");
 	close(rfd);
 }
-
-#define BIGW(pg, w)	((uint64_t)(pg) << 20 | (w))
 
 /*
  * `filemap big MB`: a file larger than RAM, read through a private
@@ -298,6 +387,9 @@ int main(int argc, char **argv)
 
 	if (argc > 2 && !strcmp(argv[1], "big"))
 		return big(strtol(argv[2], NULL, 10));
+	if (argc > 3 && !strcmp(argv[1], "mixed"))
+		return mixed(strtol(argv[2], NULL, 10),
+			     strtol(argv[3], NULL, 10));
 	snprintf(path, sizeof(path), "%s/filemap.dat",
 		 argc > 1 ? argv[1] : "/tmp");
 	fd = make_file();
@@ -311,6 +403,7 @@ int main(int argc, char **argv)
 	beyond_eof(fd);
 	shared_fork(fd);
 	coherence(fd);
+	truncate_mapped();
 	bad_args(fd);
 	close(fd);
 	printf("%d failed\n", guest_failures);
