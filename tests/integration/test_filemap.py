@@ -91,12 +91,13 @@ def test_nothing_left_dirty(filemap_run):
 
 
 def test_file_larger_than_ram():
-    """A 40 MiB file through a 32 MiB guest: read twice through a private
-    mapping, then changed through a shared one; file pages are reclaimed
-    (clean ones dropped, dirty ones written back first), nothing is lost."""
-    g = Guest(["--mem", "32M"])
+    """A 48 MiB file through a 24 MiB guest (twice its RAM): read twice
+    through a private mapping, then changed through a shared one; file
+    pages are reclaimed (clean ones dropped, dirty ones written back
+    first), nothing is lost."""
+    g = Guest(["--mem", "24M"])
     try:
-        out = g.run("run filemap big 40")
+        out = g.run("run filemap big 48")
         st = g.run("vmstat")
         check = g.run("mmcheck")
         status = g.halt()
@@ -107,7 +108,7 @@ def test_file_larger_than_ram():
         assert res.get(case, "missing") is None, out
     val = {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", st, re.M)}
     assert val["file_pages_reclaimed"] > 5000, st
-    # readahead: 40 MiB read twice through the mapping is 20480 page
+    # readahead: 48 MiB read twice through the mapping is 24576 page
     # reads, in far fewer faults; most pages came in ahead of need and
     # were mapped by fault-around without a fault of their own
     assert val["file_readahead_pages"] > 10000 and val["file_readahead_async"] > 100, st
