@@ -129,14 +129,25 @@ static long cat_one(uint64_t h, char *rbuf, const char *path)
 		return -21;			/* EISDIR */
 	rq = (struct fs_read_req){ st.ino, st.gen, 0, IPC_BUF_MAX };
 	for (;;) {
+		/* Through the pager's page cache, which has the newest data
+		 * (dirty pages not yet written back); the server if the pager
+		 * has none. */
+		struct ipc_msg m = { .w = { st.ino, st.gen, rq.off,
+					    IPC_BUF_MAX } };
 		struct fs_read_rep rp;
 		uint64_t rtag;
+		uint64_t n;
 
-		err = fs_req_read(h, &rq, &rp, &rtag);
-		if (err || rp.n == 0)
+		err = ipc_request(INIT_H_MM_PROC, MM_FILE_READ, 4, &m, NULL, 0);
+		n = m.w[1];
+		if (err == -38 || err == -95 || err == -19) {	/* no cache */
+			err = fs_req_read(h, &rq, &rp, &rtag);
+			n = rp.n;
+		}
+		if (err || n == 0)
 			return err;
-		fwrite(rbuf, 1, rp.n, stdout);
-		rq.off += rp.n;
+		fwrite(rbuf, 1, n, stdout);
+		rq.off += n;
 	}
 }
 
@@ -175,7 +186,14 @@ int shell_sync(uint64_t proc_h)
 		printf("sync: no file system\n");
 		return 1;
 	}
-	err = fs_req_sync((uint64_t)h);
+	{
+		/* the pager writes its dirty pages back and syncs the server */
+		struct ipc_msg m = { 0 };
+
+		err = ipc_request(INIT_H_MM_PROC, MM_SYNC, 0, &m, NULL, 0);
+	}
+	if (err == -38 || err == -95)
+		err = fs_req_sync((uint64_t)h);
 	sys1(SYS_HANDLE_CLOSE, h);
 	if (err)
 		printf("sync: %s\n", strerror((int)-err));
