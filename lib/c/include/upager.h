@@ -6,8 +6,8 @@
  * runs one function of the program in a child task in that space, and
  * upager_run() serves the child's faults until the function returns or
  * the child dies.  The child sees, each page on first touch, a private
- * copy of the program's image (text read-only and executable, data and
- * bss as they were at that moment) and a stack of UPAGER_STACK_MAX bytes
+ * copy of the program's loaded segments (with their protection; data
+ * and bss as they were at that moment) and a stack of UPAGER_STACK_MAX bytes
  * below UPAGER_STACK_TOP.  Every other fault goes to the program's handler,
  * which answers with a page it computes or fetches (upager_page_alloc(),
  * fill it, upager_map()) or refuses with a signal (the child dies of it).

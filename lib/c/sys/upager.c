@@ -33,7 +33,25 @@
 #define PT_BATCH	16	/* page-table frames asked of mm at a time */
 #define CHILD_H_MM	2	/* a child's handle to the program's mm */
 
-extern char __executable_start[], etext[], end[];
+/* The program's own ELF header and segments (static, not PIE): the
+ * first segment maps the headers at __executable_start. */
+extern char __executable_start[];
+
+struct elf_hdr {
+	unsigned char ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct elf_phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+#define ELF_PT_LOAD	1
+#define ELF_PF_X	1
+#define ELF_PF_W	2
 
 void upager_child_return(void);
 __asm__(".text\n"
@@ -201,20 +219,41 @@ static int serve_stack(struct upager *up, uint64_t page)
 	       SIGBUS : 0;
 }
 
-/* A private copy of our own page: text executable, data writable. */
-static int serve_image(struct upager *up, uint64_t page)
+/*
+ * Is page one of our own loaded segments?  Then 0 and its protection
+ * (AS_PROT_*, the union where two segments share the page); else -ENOENT.
+ * Only such pages are copied: reading a gap would kill us, not the child.
+ */
+static int image_prot(uint64_t page, unsigned *prot)
 {
-	uint64_t text_end = (uint64_t)etext;
-	unsigned prot = AS_PROT_READ;
+	const struct elf_hdr *eh = (const struct elf_hdr *)__executable_start;
+	const struct elf_phdr *ph = (const struct elf_phdr *)
+		(__executable_start + eh->phoff);
+
+	*prot = 0;
+	for (unsigned i = 0; i < eh->phnum; i++) {
+		uint64_t lo = ph[i].vaddr & ~(PAGE - 1);
+
+		if (ph[i].type != ELF_PT_LOAD || page < lo ||
+		    page >= ph[i].vaddr + ph[i].memsz)
+			continue;
+		*prot |= AS_PROT_READ;
+		if (ph[i].flags & ELF_PF_X)
+			*prot |= AS_PROT_EXEC;
+		if (ph[i].flags & ELF_PF_W)
+			*prot |= AS_PROT_WRITE;
+	}
+	return *prot ? 0 : -ENOENT;
+}
+
+/* A private copy of our own page, with its segment's protection. */
+static int serve_image(struct upager *up, uint64_t page, unsigned prot)
+{
 	void *p = upager_page_alloc(up);
 
 	if (!p)
 		return SIGBUS;
 	memcpy(p, (const void *)page, PAGE);
-	if (page < text_end)
-		prot |= AS_PROT_EXEC;
-	if (page + PAGE > text_end)
-		prot |= AS_PROT_WRITE;
 	up->stats.image++;
 	return upager_map(up, page, p, prot) ? SIGBUS : 0;
 }
@@ -225,13 +264,13 @@ static int fault_serve(struct upager *up, const struct pager_fault_req *f)
 	uint64_t page = f->addr & ~(PAGE - 1);
 	struct upager_fault uf = { f->addr, f->access, f->ip };
 	bool present = f->access & PF_ACC_PRESENT;
+	unsigned prot;
 
 	if (page < UPAGER_STACK_TOP &&
 	    page >= UPAGER_STACK_TOP - UPAGER_STACK_MAX)
 		return present ? SIGSEGV : serve_stack(up, page);
-	if (page >= ((uint64_t)__executable_start & ~(PAGE - 1)) &&
-	    page < (uint64_t)end)
-		return present ? SIGSEGV : serve_image(up, page);
+	if (image_prot(page, &prot) == 0)
+		return present ? SIGSEGV : serve_image(up, page, prot);
 	up->stats.handler++;
 	return up->fault ? up->fault(up, &uf, up->arg) : SIGSEGV;
 }
