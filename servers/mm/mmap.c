@@ -492,8 +492,13 @@ static int h_mincore(struct ipc_msg *m, void *unused)
 	return IPC_REPLY;
 }
 
-/* Write back the shared file pages of [start, end): 0 or -EIO. */
-static int msync_range(struct mm_ctx *c, vaddr_t start, vaddr_t end)
+/*
+ * Write back the shared file pages of [start, end): 0 or -EIO.  With
+ * MS_ASYNC only schedule it: the files become due for the flusher's next
+ * pass (within a second).
+ */
+static int msync_range(struct mm_ctx *c, vaddr_t start, vaddr_t end,
+		       bool async)
 {
 	int err = 0;
 
@@ -505,7 +510,12 @@ static int msync_range(struct mm_ctx *c, vaddr_t start, vaddr_t end)
 		if (!v || v->start >= end)
 			break;
 		to = MM_MIN(end, v->end);
-		if (o && o->type == OBJ_FILE && (v->flags & VMA_SHARED)) {
+		if (o && o->type == OBJ_FILE && (v->flags & VMA_SHARED) &&
+		    async) {
+			if (o->dirty)
+				o->dirtied_ns = 0;	/* due now */
+		} else if (o && o->type == OBJ_FILE &&
+			   (v->flags & VMA_SHARED)) {
 			uint64_t first = v->pgoff +
 				((MM_MAX(at, v->start) - v->start) >> PAGE_SHIFT);
 			uint64_t last = v->pgoff +
@@ -541,7 +551,7 @@ static int h_msync(struct ipc_msg *m, void *unused)
 	else if (!range_mapped(c, rq.addr, end))
 		err = -ENOMEM;
 	else
-		err = msync_range(c, rq.addr, end);
+		err = msync_range(c, rq.addr, end, flags & MS_ASYNC);
 	ipc_reply_set(m, err, 0);
 	return IPC_REPLY;
 }
