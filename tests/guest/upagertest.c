@@ -2,7 +2,8 @@
  * upagertest.c - user-level pagers for child address spaces (upager.h;
  * tests/integration/test_upager.py).  argv[1] picks the cases:
  *
- *   quick    pattern, refuse, nested, badinput (and, without argv[1], storm)
+ *   quick    pattern, refuse, nested, textwrite, forge, badinput (and,
+ *            without argv[1], storm)
  *   storm    100,000 faults served by a pager that recycles 32 frames
  *   quota    lend frames up to the per-process quota, then one more
  *   orphan   start a child that spins, then exit without ending it: the
@@ -317,6 +318,78 @@ static void case_nested(struct upager *up)
 	upager_destroy(up);
 }
 
+/* ---- a child that misbehaves ---- */
+
+/* Write into our own text: the library maps it read-only, so SIGSEGV. */
+static long textwrite_child(uint64_t unused)
+{
+	volatile uint8_t *text = (volatile uint8_t *)textwrite_child;
+
+	text[0] = (uint8_t)unused;
+	return 0;
+}
+
+static void case_textwrite(struct upager *up)
+{
+	struct upager_status st;
+	int err;
+
+	up->fault = NULL;
+	err = upager_spawn(up, textwrite_child, 0xcc, "upager-textwrite", 0);
+	if (!err)
+		err = upager_run(up, &st);
+	if (err)
+		FAIL("upager.textwrite", "spawn/run: %d", err);
+	else if (st.exited || st.signal != SIGSEGV ||
+		 st.addr != (uint64_t)textwrite_child)
+		FAIL("upager.textwrite", "child: exited %d signal %d addr %#lx",
+		     st.exited, st.signal, (unsigned long)st.addr);
+	else
+		PASS("upager.textwrite");
+	upager_destroy(up);
+}
+
+/* Forge a fault message on the handle to the pager: it is a call with
+ * the call badge, so the pager must not serve it as a fault. */
+static long forge_child(uint64_t addr)
+{
+	struct ipc_msg m = { 0 };
+	long err;
+
+	m.tag = IPC_TAG(PAGER_FAULT, IPC_MSG_NWORDS(struct pager_fault_req));
+	m.w[0] = addr;
+	m.w[1] = PF_ACC_READ;
+	err = ipc_call(UPAGER_H_PARENT, &m);
+	if (err)
+		return 1;
+	if (IPC_TAG_LABEL(m.tag) == PAGER_RESUME)
+		return 2;
+	return 0;
+}
+
+static void case_forge(struct upager *up)
+{
+	static struct pattern_pager pp = { .seed = 9, .npages = 4 };
+	struct upager_status st;
+	int err;
+
+	up->fault = pattern_fault;
+	up->arg = &pp;
+	err = upager_spawn(up, forge_child, REGION, "upager-forge", 0);
+	if (!err)
+		err = upager_run(up, &st);
+	if (err)
+		FAIL("upager.forge", "spawn/run: %d", err);
+	else if (!st.exited || st.code != 0)
+		FAIL("upager.forge", "child: exited %d code %ld signal %d",
+		     st.exited, st.code, st.signal);
+	else if (pp.faults != 0)
+		FAIL("upager.forge", "a forged fault was served");
+	else
+		PASS("upager.forge");
+	upager_destroy(up);
+}
+
 /* ---- bad input: the kernel and mm refuse, nothing breaks ---- */
 
 static long lend(uint64_t op, uint64_t npages, struct mm_frames_lend_rep *rp)
@@ -343,7 +416,7 @@ static long spin_child(uint64_t unused)
 static void case_badinput(struct upager *up)
 {
 	struct mm_frames_lend_rep rp;
-	uint64_t pfn, local;
+	uint64_t pfn, local, pool[1];
 	const char *why = NULL;
 	long err;
 
@@ -370,6 +443,10 @@ static void case_badinput(struct upager *up)
 	else if ((err = upager_map(up, REGION, &local, AS_PROT_READ)) !=
 		 -EINVAL)
 		why = "mapping a page not from the pool";
+	else if ((err = sys2(SYS_PT_RECLAIM, pool, 1)) != 1)
+		why = "reclaiming a page-table frame from the pool";
+	else if ((err = sys3(SYS_PT_DONATE, pool, 1, 0)) != -EPERM)
+		why = "a reclaimed (still lent) frame as a page table";
 	if (why) {
 		FAIL("upager.badinput", "%s: %ld", why, err);
 		return;
@@ -525,6 +602,8 @@ int main(int argc, char **argv)
 	case_pattern(&up);
 	case_refuse(&up);
 	case_nested(&up);
+	case_textwrite(&up);
+	case_forge(&up);
 	case_badinput(&up);
 	if (!strcmp(what, "all"))
 		case_storm(&up);
