@@ -520,11 +520,20 @@ static int case_orphan(void)
 	return 0;		/* exit: the kernel kills the child */
 }
 
+/* Touch n fresh pages at base for writing; the ns each took, timed by
+ * the faulting side (spawning and the image's faults are not counted). */
+static long touch_pages(uint64_t base, uint64_t n)
+{
+	uint64_t t0 = (uint64_t)sys_clock_ns();
+
+	for (uint64_t i = 0; i < n; i++)
+		*(volatile char *)(base + i * PAGE) = 1;
+	return (long)(((uint64_t)sys_clock_ns() - t0) / n);
+}
+
 static long bench_child(uint64_t n)
 {
-	for (uint64_t i = 0; i < n; i++)
-		*(volatile char *)(REGION + i * PAGE) = 1;
-	return 0;
+	return touch_pages(REGION, n);
 }
 
 static int bench_fault(struct upager *up, const struct upager_fault *f,
@@ -541,40 +550,53 @@ static int bench_fault(struct upager *up, const struct upager_fault *f,
 	       SIGBUS : 0;
 }
 
+/* The same loop with mm as the pager. */
+static long bench_mm(uint64_t n)
+{
+	char *m = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long ns;
+
+	if (m == MAP_FAILED)
+		return -1;
+	ns = touch_pages((uint64_t)m, n);
+	munmap(m, n * PAGE);
+	return ns;
+}
+
 static int case_bench(struct upager *up)
 {
-	const uint64_t n = 512;
+	const uint64_t n = 512, rounds = 3;
+	long best_up = 0, best_mm = 0;
 	struct upager_status st;
-	uint64_t t0, t1, t2;
-	char *m;
-	int err;
 
 	up->fault = bench_fault;
-	t0 = (uint64_t)sys_clock_ns();
-	err = upager_spawn(up, bench_child, n, "upager-bench", 0);
-	if (!err)
-		err = upager_run(up, &st);
-	t1 = (uint64_t)sys_clock_ns();
-	if (err || !st.exited) {
-		FAIL("upager.bench", "%d, signal %d", err, err ? 0 : st.signal);
-		return 1;
+	for (uint64_t r = 0; r < rounds; r++) {
+		int err = upager_spawn(up, bench_child, n, "upager-bench", 0);
+		long ns;
+
+		if (!err)
+			err = upager_run(up, &st);
+		upager_destroy(up);
+		if (err || !st.exited || st.code <= 0) {
+			FAIL("upager.bench", "%d, signal %d", err,
+			     err ? 0 : st.signal);
+			return 1;
+		}
+		ns = bench_mm(n);
+		if (ns <= 0) {
+			FAIL("upager.bench", "mmap");
+			return 1;
+		}
+		if (!best_up || st.code < best_up)
+			best_up = st.code;
+		if (!best_mm || ns < best_mm)
+			best_mm = ns;
 	}
-	t1 = (t1 - t0) / up->stats.faults;	/* image and stack included */
-	m = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED) {
-		FAIL("upager.bench", "mmap");
-		return 1;
-	}
-	t0 = (uint64_t)sys_clock_ns();
-	for (uint64_t i = 0; i < n; i++)
-		m[i * PAGE] = 1;
-	t2 = ((uint64_t)sys_clock_ns() - t0) / n;
-	printf("upager.bench: write fault served by this program %lu ns, "
-	       "by mm %lu ns (%lu faults)\n", (unsigned long)t1,
-	       (unsigned long)t2, (unsigned long)up->stats.faults);
+	printf("upager.bench: write fault served by this program %ld ns, "
+	       "by mm %ld ns (best of %lu rounds of %lu faults)\n", best_up,
+	       best_mm, (unsigned long)rounds, (unsigned long)n);
 	PASS("upager.bench");
-	upager_destroy(up);
 	return 0;
 }
 
