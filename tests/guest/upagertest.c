@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <upager.h>
 #include <ipc/mm.h>
 #include <ipc/pager.h>
@@ -390,6 +392,30 @@ static void case_forge(struct upager *up)
 	upager_destroy(up);
 }
 
+/* A forked copy of a program with lent frames inherits their range but
+ * must not reach them: they are the parent's, not mm's to map. */
+static void case_fork(struct upager *up)
+{
+	volatile uint64_t *lent = (volatile uint64_t *)up->blocks[0].va;
+	int status = 0;
+	pid_t pid;
+
+	lent[0] = 0x1234;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(lent[0] == 0x1234 ? 3 : 4);	/* must not get here */
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		FAIL("upager.fork", "fork/waitpid");
+	else if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSEGV)
+		FAIL("upager.fork", "the child read the parent's lent frame: "
+		     "status %#x", status);
+	else if (lent[0] != 0x1234)
+		FAIL("upager.fork", "the parent's frame changed");
+	else
+		PASS("upager.fork");
+}
+
 /* ---- bad input: the kernel and mm refuse, nothing breaks ---- */
 
 static long lend(uint64_t op, uint64_t npages, struct mm_frames_lend_rep *rp)
@@ -626,6 +652,7 @@ int main(int argc, char **argv)
 	case_nested(&up);
 	case_textwrite(&up);
 	case_forge(&up);
+	case_fork(&up);
 	case_badinput(&up);
 	if (!strcmp(what, "all"))
 		case_storm(&up);

@@ -17,7 +17,8 @@ import pytest
 from conftest import ROOT, case_results
 
 CASES = ["upager.pattern", "upager.refuse", "upager.nested",
-         "upager.textwrite", "upager.forge", "upager.badinput",
+         "upager.textwrite", "upager.forge", "upager.fork",
+         "upager.badinput",
          "upager.storm"]
 BUILD = os.environ.get("PAGERK_BUILD", os.path.join(ROOT, "build"))
 SLACK_KB = 64          # mm's slab and page maps may keep a little more
