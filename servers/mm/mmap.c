@@ -241,6 +241,10 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 	else
 		err = mmap_place(c, hint, MM_ALIGN_UP(len, PAGE_SIZE), flags,
 				 &addr);
+	/* Hold the file across the MAP_FIXED unmap below, which may drop
+	 * the last other reference to it. */
+	if (file)
+		obj_get(file);
 	len = MM_ALIGN_UP(len, PAGE_SIZE);
 	if (!err && (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
 		err = do_munmap(c, addr, addr + len);	/* replaces */
@@ -258,11 +262,10 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 			if (!(rq.maxprot & PROT_WRITE))
 				v->flags &= ~VMA_MAYWRITE;
 		}
-		if (o && !v) {
+		if (o && !v && !file) {		/* a new shmem object */
 			obj_get(o);
 			obj_put(o);
 		}
-		file = NULL;
 		if (!v)
 			err = -ENOMEM;
 		else if ((flags & MAP_POPULATE) || c->locked)
@@ -270,10 +273,8 @@ static int h_mmap(struct ipc_msg *m, void *unused)
 		if (v)
 			merge_around(c, v);
 	}
-	if (file && !file->refs) {		/* found or made, then unused */
-		obj_get(file);
-		obj_put(file);
-	}
+	if (file)
+		obj_put(file);		/* the VMA holds it now, or nobody */
 	rp = (struct mm_mmap_rep){ .status = err, .addr = err ? 0 : addr };
 	IPC_REPLY_PUT(m, &rp);
 	return IPC_REPLY;
