@@ -110,80 +110,6 @@ static struct dma_region *region_free_slot(void)
 	return NULL;
 }
 
-/*
- * npages contiguous zeroed frames below 4 GiB, each an independent order-0
- * allocation with refcount 1 (Linux's split_page): take the smallest block
- * that holds them and give the tail back.
- */
-static struct page *block_alloc(uint64_t npages)
-{
-	unsigned order = 0;
-	struct page *p;
-
-	while ((1ull << order) < npages)
-		order++;
-	p = buddy_alloc(MM_GFP_KERNEL | MM_GFP_DMA32 | MM_GFP_ZERO, order);
-	if (!p)
-		return NULL;
-	for (uint64_t i = 0; i < (1ull << order); i++) {
-		struct page *q = p + i;
-
-		q->flags = 0;
-		q->refcount = 1;
-		q->mapcount = 0;
-		q->order = 0;
-		q->owner = NULL;
-		q->index = i;
-		q->private = 0;
-		list_init(&q->lru);
-	}
-	mm_stats.pgalloc += 1ull << order;
-	for (uint64_t i = npages; i < (1ull << order); i++)
-		frame_put(p + i);
-	return p;
-}
-
-/* A shared object holding the frames [p, p + npages); NULL frees them. */
-static struct mm_object *region_object(struct page *p, uint64_t npages)
-{
-	struct mm_object *o = obj_shmem_new();
-	uint64_t i = 0;
-
-	for (; o && i < npages; i++) {
-		uint64_t *e = pagemap_slot(&o->pages, i << PAGE_SHIFT, true);
-
-		if (!e)
-			break;
-		*e = pme_make(page_to_pfn(p + i), PME_PRESENT);
-		o->resident++;
-		mm_stats.shmem_pages++;
-	}
-	if (o && i == npages)
-		return o;
-	for (; i < npages; i++)
-		frame_put(p + i);
-	if (o) {
-		obj_get(o);
-		obj_put(o);		/* frees the frames it took */
-	}
-	return NULL;
-}
-
-/* Map every page now, so the device and the client agree from the start. */
-static void region_populate(struct mm_ctx *c, struct vma *v)
-{
-	for (vaddr_t va = v->start; va < v->end; va += PAGE_SIZE) {
-		unsigned prot;
-		uint64_t *e;
-
-		if (fault_fill(c, v, va, true, &prot, &e))
-			return;
-		pt_pool_ensure(-1);
-		if (ctx_map_now(c, va, *e, prot) == 0)
-			*e |= PME_MAPPED;
-	}
-}
-
 /* Build the region r for c at a free place: 0 or -ENOMEM. */
 static int region_create(struct mm_ctx *c, struct dma_region *r,
 			 uint64_t npages)
@@ -198,8 +124,8 @@ static int region_create(struct mm_ctx *c, struct dma_region *r,
 	if (vma_gap_find_topdown(&c->vmas, len, PAGE_SIZE, MM_MMAP_MIN,
 				 c->mmap_top, &va))
 		return -ENOMEM;
-	p = block_alloc(npages);
-	o = p ? region_object(p, npages) : NULL;
+	p = frame_block_alloc(npages, MM_GFP_KERNEL | MM_GFP_DMA32);
+	o = p ? obj_shmem_of_block(p, npages) : NULL;
 	if (!o)
 		return -ENOMEM;
 	v = ctx_vma_new(c, va, va + len, DMA_VMA_FLAGS, o);
@@ -221,7 +147,7 @@ static int region_create(struct mm_ctx *c, struct dma_region *r,
 		return -ENOMEM;
 	}
 	r->handle = (uint64_t)h;
-	region_populate(c, v);
+	ctx_populate_now(c, v);	/* device and client agree from the start */
 	return 0;
 }
 

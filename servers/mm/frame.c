@@ -53,6 +53,39 @@ struct page *frame_alloc_zeroed(void)
 	return p;
 }
 
+/*
+ * npages physically contiguous zeroed frames, each an order-0 frame with
+ * refcount 1 (the unused tail of the buddy block goes back): for DMA
+ * regions and for blocks granted or lent to other tasks.  NULL if none.
+ */
+struct page *frame_block_alloc(uint64_t npages, unsigned gfp)
+{
+	unsigned order = 0;
+	struct page *p;
+
+	while ((1ull << order) < npages)
+		order++;
+	p = buddy_alloc(gfp | MM_GFP_ZERO, order);
+	if (!p)
+		return NULL;
+	for (uint64_t i = 0; i < (1ull << order); i++) {
+		struct page *q = p + i;
+
+		q->flags = 0;
+		q->refcount = 1;
+		q->mapcount = 0;
+		q->order = 0;
+		q->owner = NULL;
+		q->index = i;
+		q->private = 0;
+		list_init(&q->lru);
+	}
+	mm_stats.pgalloc += 1ull << order;
+	for (uint64_t i = npages; i < (1ull << order); i++)
+		frame_put(p + i);
+	return p;
+}
+
 void frame_put(struct page *p)
 {
 	MM_ASSERT(p->refcount > 0);

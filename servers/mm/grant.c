@@ -129,80 +129,6 @@ static int map_boot_view(struct mm_ctx *c)
 	return err;
 }
 
-/* npages contiguous frames (refcount 1 each) from the smallest block. */
-static struct page *block_alloc(uint64_t npages)
-{
-	unsigned order = 0;
-	struct page *p;
-
-	while ((1ull << order) < npages)
-		order++;
-	p = buddy_alloc(MM_GFP_KERNEL | MM_GFP_ZERO, order);
-	if (!p)
-		return NULL;
-	for (uint64_t i = 0; i < (1ull << order); i++) {
-		struct page *q = p + i;
-
-		q->flags = 0;
-		q->refcount = 1;
-		q->mapcount = 0;
-		q->order = 0;
-		q->owner = NULL;
-		q->index = i;
-		q->private = 0;
-		list_init(&q->lru);
-	}
-	mm_stats.pgalloc += 1ull << order;
-	for (uint64_t i = npages; i < (1ull << order); i++)
-		frame_put(p + i);
-	return p;
-}
-
-/* A shared object holding [p, p + npages); on failure the frames go. */
-static struct mm_object *block_object(struct page *p, uint64_t npages)
-{
-	struct mm_object *o = obj_shmem_new();
-	uint64_t i = 0;
-
-	for (; o && i < npages; i++) {
-		uint64_t *e = pagemap_slot(&o->pages, i << PAGE_SHIFT, true);
-
-		if (!e)
-			break;
-		*e = pme_make(page_to_pfn(p + i), PME_PRESENT);
-		o->resident++;
-		mm_stats.shmem_pages++;
-	}
-	if (o && i == npages)
-		return o;
-	for (; i < npages; i++)
-		frame_put(p + i);
-	if (o) {
-		obj_get(o);
-		obj_put(o);
-	}
-	return NULL;
-}
-
-/* Map every page of v now: the recipient must never fault on it. */
-static int block_populate(struct mm_ctx *c, struct vma *v)
-{
-	for (vaddr_t va = v->start; va < v->end; va += PAGE_SIZE) {
-		unsigned prot;
-		uint64_t *e;
-		int err = fault_fill(c, v, va, true, &prot, &e);
-
-		if (err)
-			return err;
-		pt_pool_ensure(-1);
-		err = ctx_map_now(c, va, *e, prot);
-		if (err)
-			return err;
-		*e |= PME_MAPPED;
-	}
-	return 0;
-}
-
 static long block_give(uint64_t task, pfn_t pfn, uint64_t n)
 {
 	uint64_t pfns[GIVE_CHUNK];
@@ -233,8 +159,8 @@ static int grant_make(struct grant *g, struct mm_ctx *c, uint64_t task,
 
 	if ((err = map_boot_view(c)) != 0)
 		return err;
-	p = block_alloc(npages);
-	o = p ? block_object(p, npages) : NULL;
+	p = frame_block_alloc(npages, MM_GFP_KERNEL);
+	o = p ? obj_shmem_of_block(p, npages) : NULL;
 	if (!o)
 		return -ENOMEM;
 	va = BOOT_PHYSMAP_BASE + ((uint64_t)page_to_pfn(p) << PAGE_SHIFT);
@@ -244,7 +170,7 @@ static int grant_make(struct grant *g, struct mm_ctx *c, uint64_t task,
 		obj_put(o);
 		return -ENOMEM;
 	}
-	err = block_populate(c, v);
+	err = ctx_populate_now(c, v);
 	if (!err)
 		err = (int)block_give(task, page_to_pfn(p), npages);
 	if (err) {

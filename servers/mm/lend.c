@@ -128,91 +128,16 @@ static struct lend *lend_free_slot(void)
 	return NULL;
 }
 
-/* npages contiguous zeroed frames, each order 0 with refcount 1 (the
- * tail of the buddy block goes back). */
-static struct page *block_alloc(uint64_t npages)
-{
-	unsigned order = 0;
-	struct page *p;
-
-	while ((1ull << order) < npages)
-		order++;
-	p = buddy_alloc(MM_GFP_KERNEL | MM_GFP_ZERO, order);
-	if (!p)
-		return NULL;
-	for (uint64_t i = 0; i < (1ull << order); i++) {
-		struct page *q = p + i;
-
-		q->flags = 0;
-		q->refcount = 1;
-		q->mapcount = 0;
-		q->order = 0;
-		q->owner = NULL;
-		q->index = i;
-		q->private = 0;
-		list_init(&q->lru);
-	}
-	mm_stats.pgalloc += 1ull << order;
-	for (uint64_t i = npages; i < (1ull << order); i++)
-		frame_put(p + i);
-	return p;
-}
-
-/* A shared object holding [p, p + npages); on failure the frames go. */
-static struct mm_object *block_object(struct page *p, uint64_t npages)
-{
-	struct mm_object *o = obj_shmem_new();
-	uint64_t i = 0;
-
-	for (; o && i < npages; i++) {
-		uint64_t *e = pagemap_slot(&o->pages, i << PAGE_SHIFT, true);
-
-		if (!e)
-			break;
-		*e = pme_make(page_to_pfn(p + i), PME_PRESENT);
-		o->resident++;
-		mm_stats.shmem_pages++;
-	}
-	if (o && i == npages)
-		return o;
-	for (; i < npages; i++)
-		frame_put(p + i);
-	if (o) {
-		obj_get(o);
-		obj_put(o);		/* frees the frames it took */
-	}
-	return NULL;
-}
-
-/* Map every page of v now: the frames stop being ours right after. */
-static int block_populate(struct mm_ctx *c, struct vma *v)
-{
-	for (vaddr_t va = v->start; va < v->end; va += PAGE_SIZE) {
-		unsigned prot;
-		uint64_t *e;
-		int err = fault_fill(c, v, va, true, &prot, &e);
-
-		if (err)
-			return err;
-		pt_pool_ensure(-1);
-		err = ctx_map_now(c, va, *e, prot);
-		if (err)
-			return err;
-		*e |= PME_MAPPED;
-	}
-	return 0;
-}
-
 /* Put the frames of loan l into the page-table pool of the task we are
  * serving (never mapped anywhere, so nobody can write them). */
 static int lend_make_pt(struct lend *l, struct mm_ctx *c, uint64_t npages)
 {
 	uint64_t pfns[MM_LEND_MAX_PAGES];
 	struct mm_object *o;
-	struct page *p = block_alloc(npages);
+	struct page *p = frame_block_alloc(npages, MM_GFP_KERNEL);
 	long n;
 
-	o = p ? block_object(p, npages) : NULL;
+	o = p ? obj_shmem_of_block(p, npages) : NULL;
 	if (!o)
 		return -ENOMEM;
 	obj_get(o);			/* the pin */
@@ -244,8 +169,8 @@ static int lend_make(struct lend *l, struct mm_ctx *c, uint64_t npages,
 	if (vma_gap_find_topdown(&c->vmas, len, PAGE_SIZE, MM_MMAP_MIN,
 				 c->mmap_top, &va))
 		return -ENOMEM;
-	p = block_alloc(npages);
-	o = p ? block_object(p, npages) : NULL;
+	p = frame_block_alloc(npages, MM_GFP_KERNEL);
+	o = p ? obj_shmem_of_block(p, npages) : NULL;
 	if (!o)
 		return -ENOMEM;
 	v = ctx_vma_new(c, va, va + len, LEND_VMA_FLAGS, o);
@@ -254,7 +179,7 @@ static int lend_make(struct lend *l, struct mm_ctx *c, uint64_t npages,
 		obj_put(o);
 		return -ENOMEM;
 	}
-	err = block_populate(c, v);
+	err = ctx_populate_now(c, v);
 	if (!err)
 		err = (int)frames_give(0, page_to_pfn(p), npages,
 				       FRAME_GIVE_LENT);

@@ -134,6 +134,7 @@ void mm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool mm_alloc_reserve;
 struct page *frame_alloc_zeroed(void);
 struct page *frame_alloc(void);
+struct page *frame_block_alloc(uint64_t npages, unsigned gfp);
 void frame_put(struct page *p);
 void pt_pool_ensure(long kernel_free);
 void frame_zero(void *addr);
@@ -161,6 +162,7 @@ void vma_obj_free(struct vma *v);
 struct mm_object *obj_module_new(const uint8_t *data, uint64_t size,
 				  vaddr_t vstart);
 struct mm_object *obj_shmem_new(void);
+struct mm_object *obj_shmem_of_block(struct page *p, uint64_t npages);
 struct mm_object *obj_file_new(uint64_t ino, uint64_t gen);
 void obj_get(struct mm_object *o);
 void obj_put(struct mm_object *o);
@@ -168,6 +170,7 @@ void obj_free(struct mm_object *o);
 struct page *shmem_page(struct mm_object *o, uint64_t index);
 int ctx_unmap_range(struct mm_ctx *c, vaddr_t start, vaddr_t end);
 int ctx_map_now(struct mm_ctx *c, vaddr_t va, uint64_t e, unsigned prot);
+int ctx_populate_now(struct mm_ctx *c, struct vma *v);
 unsigned vma_prot(const struct vma *v);
 
 /* pagefault.c */

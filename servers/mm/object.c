@@ -63,6 +63,35 @@ struct mm_object *obj_file_new(uint64_t ino, uint64_t gen)
 	return o;
 }
 
+/*
+ * A shared object holding the frames [p, p + npages) (their references
+ * pass to it); NULL, with the frames freed, if it cannot be made.
+ */
+struct mm_object *obj_shmem_of_block(struct page *p, uint64_t npages)
+{
+	struct mm_object *o = obj_shmem_new();
+	uint64_t i = 0;
+
+	for (; o && i < npages; i++) {
+		uint64_t *e = pagemap_slot(&o->pages, i << PAGE_SHIFT, true);
+
+		if (!e)
+			break;
+		*e = pme_make(page_to_pfn(p + i), PME_PRESENT);
+		o->resident++;
+		mm_stats.shmem_pages++;
+	}
+	if (o && i == npages)
+		return o;
+	for (; i < npages; i++)
+		frame_put(p + i);
+	if (o) {
+		obj_get(o);
+		obj_put(o);		/* frees the frames it took */
+	}
+	return NULL;
+}
+
 void obj_get(struct mm_object *o)
 {
 	o->refs++;

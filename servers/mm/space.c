@@ -141,6 +141,29 @@ int ctx_map_now(struct mm_ctx *c, vaddr_t va, uint64_t e, unsigned prot)
 }
 
 /*
+ * Fill and map every page of v now, as write faults would (DMA regions,
+ * granted and lent blocks: the holder must never fault on them).
+ * 0 or the first error.
+ */
+int ctx_populate_now(struct mm_ctx *c, struct vma *v)
+{
+	for (vaddr_t va = v->start; va < v->end; va += PAGE_SIZE) {
+		unsigned prot;
+		uint64_t *e;
+		int err = fault_fill(c, v, va, true, &prot, &e);
+
+		if (err)
+			return err;
+		pt_pool_ensure(-1);
+		err = ctx_map_now(c, va, *e, prot);
+		if (err)
+			return err;
+		*e |= PME_MAPPED;
+	}
+	return 0;
+}
+
+/*
  * Forget one entry in mm's records: its rmap item and frame reference go.
  * The kernel mapping is the caller's business (a range unmap, or a fault
  * reply that replaces it).
