@@ -46,21 +46,8 @@ static void file_done(struct mm_object *o);
 /* MM_FS_OFFER, from the process server: the file server's endpoint. */
 int fs_offer(struct ipc_msg *m, void *unused)
 {
-	uint64_t h = IPC_TAG_NHANDLES(m->tag) == 1 ? m->w[1] : 0;
-	int err = 0;
-
 	(void)unused;
-	if (m->badge != MM_BADGE_PROC)
-		err = -EPERM;
-	else if (!h)
-		err = -EINVAL;
-	else if (fs_h)
-		err = -EBUSY;
-	if (err)
-		ipc_drop_handles(m);
-	else
-		fs_h = h;
-	ipc_reply_set(m, err, 0);
+	ipc_reply_set(m, proc_handle_take(m, &fs_h), 0);
 	return IPC_REPLY;
 }
 

@@ -202,6 +202,7 @@ int exec_load(struct mm_ctx *c, const char *args, size_t len,
 	      vaddr_t *entry, vaddr_t *sp);
 
 /* mmap.c */
+int proc_handle_take(struct ipc_msg *m, uint64_t *slot);
 void mm_close_pending(void);
 extern const struct ipc_proto mm_protos[];
 int frames_grant_request(struct ipc_msg *m, void *unused);	/* grant.c */

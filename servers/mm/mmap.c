@@ -61,6 +61,25 @@ void mm_close_pending(void)
 	}
 }
 
+/*
+ * A request from the process server carrying one handle that mm keeps in
+ * *slot, once (MM_OOM_NOTIFY, MM_FS_OFFER): 0, or -EPERM from anyone
+ * else, -EINVAL without the handle, -EBUSY if *slot is taken - the
+ * handle is then closed.
+ */
+int proc_handle_take(struct ipc_msg *m, uint64_t *slot)
+{
+	uint64_t h = IPC_TAG_NHANDLES(m->tag) == 1 ? m->w[1] : 0;
+	int err = m->badge != MM_BADGE_PROC ? -EPERM : !h ? -EINVAL :
+		  *slot ? -EBUSY : 0;
+
+	if (err)
+		ipc_drop_handles(m);
+	else
+		*slot = h;
+	return err;
+}
+
 static struct mm_ctx *client(const struct ipc_msg *m)
 {
 	return ctx_get(m->badge);

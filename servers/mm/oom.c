@@ -113,21 +113,8 @@ bool oom_kill(const char *what, struct mm_ctx *trigger)
 /* MM_OOM_NOTIFY, from the process server: where to signal kills. */
 int oom_notify_request(struct ipc_msg *m, void *unused)
 {
-	uint64_t h = IPC_TAG_NHANDLES(m->tag) == 1 ? m->w[1] : 0;
-	int err = 0;
-
 	(void)unused;
-	if (m->badge != MM_BADGE_PROC)
-		err = -EPERM;
-	else if (!h)
-		err = -EINVAL;
-	else if (oom_notif)
-		err = -EBUSY;
-	if (err)
-		ipc_drop_handles(m);
-	else
-		oom_notif = h;
-	ipc_reply_set(m, err, 0);
+	ipc_reply_set(m, proc_handle_take(m, &oom_notif), 0);
 	return IPC_REPLY;
 }
 
