@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,10 +382,51 @@ static int big(long mb)
 	return guest_failures != 0;
 }
 
+/*
+ * `filemap prep` makes /tmp/ioerr.dat (two pages, on the disk); after the
+ * block driver is gone, `filemap ioerr` changes it with write() - the
+ * page is still cached - and fsync() must report the failed writeback.
+ */
+static int ioerr(bool prep)
+{
+	static char buf[2 * PAGE];
+	int fd = open("/tmp/ioerr.dat", prep ? O_RDWR | O_CREAT | O_TRUNC :
+		      O_RDWR, 0644);
+
+	if (fd < 0) {
+		FAIL("filemap.ioerr", "open: %s", strerror(errno));
+		return 1;
+	}
+	memset(buf, prep ? 'p' : 'q', sizeof(buf));
+	if (prep) {
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf) || fsync(fd) ||
+		    pread(fd, buf, sizeof(buf), 0) != sizeof(buf))
+			FAIL("filemap.ioerr_prep", "%s", strerror(errno));
+		else
+			PASS("filemap.ioerr_prep");
+	} else {
+		int r;
+
+		if (pwrite(fd, buf, 100, 0) != 100)
+			FAIL("filemap.ioerr", "write: %s", strerror(errno));
+		r = fsync(fd);
+		if (r == 0 || errno != EIO)
+			FAIL("filemap.ioerr", "fsync gave %d, errno %d", r, errno);
+		else
+			PASS("filemap.ioerr");
+	}
+	close(fd);
+	return guest_failures != 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
 
+	if (argc > 1 && !strcmp(argv[1], "prep"))
+		return ioerr(true);
+	if (argc > 1 && !strcmp(argv[1], "ioerr"))
+		return ioerr(false);
 	if (argc > 2 && !strcmp(argv[1], "big"))
 		return big(strtol(argv[2], NULL, 10));
 	if (argc > 3 && !strcmp(argv[1], "mixed"))

@@ -229,3 +229,19 @@ def test_dirty_files_and_anon_under_pressure(tmp_path):
     fsck = subprocess.run([tool("e2fsck"), "-fn", img], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     assert fsck.returncode == 0, fsck.stdout
+
+
+def test_writeback_error_reaches_fsync():
+    """The block driver dies; a write() to a cached page still succeeds,
+    and the failed writeback comes back from the next fsync() as EIO."""
+    g = Guest()
+    try:
+        prep = g.run("run filemap prep")
+        g.run("kill 2")
+        out = g.run("run filemap ioerr")
+        alive = g.alive()
+    finally:
+        g.close()
+    assert case_results(prep).get("filemap.ioerr_prep", "missing") is None, prep
+    assert case_results(out).get("filemap.ioerr", "missing") is None, out
+    assert alive
