@@ -16,6 +16,7 @@
  * Everything here must work in a child too (nesting), where the only
  * memory is what its pager serves: no malloc, no stdio, no errno.
  */
+#include <exec/image.h>	/* the ELF structures */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -37,21 +38,6 @@
  * first segment maps the headers at __executable_start. */
 extern char __executable_start[];
 
-struct elf_hdr {
-	unsigned char ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct elf_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-#define ELF_PT_LOAD	1
-#define ELF_PF_X	1
-#define ELF_PF_W	2
 
 void upager_child_return(void);
 __asm__(".text\n"
@@ -226,7 +212,7 @@ static int serve_stack(struct upager *up, uint64_t page)
  */
 static int image_prot(uint64_t page, unsigned *prot)
 {
-	const struct elf_hdr *eh = (const struct elf_hdr *)__executable_start;
+	const struct elf_ehdr *eh = (const struct elf_ehdr *)__executable_start;
 	const struct elf_phdr *ph = (const struct elf_phdr *)
 		(__executable_start + eh->phoff);
 
@@ -234,13 +220,13 @@ static int image_prot(uint64_t page, unsigned *prot)
 	for (unsigned i = 0; i < eh->phnum; i++) {
 		uint64_t lo = ph[i].vaddr & ~(PAGE - 1);
 
-		if (ph[i].type != ELF_PT_LOAD || page < lo ||
+		if (ph[i].type != PT_LOAD || page < lo ||
 		    page >= ph[i].vaddr + ph[i].memsz)
 			continue;
 		*prot |= AS_PROT_READ;
-		if (ph[i].flags & ELF_PF_X)
+		if (ph[i].flags & PF_X)
 			*prot |= AS_PROT_EXEC;
-		if (ph[i].flags & ELF_PF_W)
+		if (ph[i].flags & PF_W)
 			*prot |= AS_PROT_WRITE;
 	}
 	return *prot ? 0 : -ENOENT;
