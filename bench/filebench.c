@@ -11,7 +11,9 @@
  * reads.  Cases, in this order (select with only=NAME,...):
  *
  *	raw	  read raw_mb MiB of the disk itself from sector 0 on, one
- *		  128 KiB request at a time: raw_read_mibps
+ *		  128 KiB request at a time: raw_read_mibps; then the same
+ *		  with 64 KiB requests (the largest run mm's file readahead
+ *		  reads at once, FILE_RUN_MAX): raw_read_64k_mibps
  *	seq_mmap  map cold-seq-mmap read-only (MAP_SHARED) and read one word
  *		  of every page in order: seq_mmap_mibps (file bytes / time)
  *	seq_read  read() cold-seq-read start to end, chunk_kb at a time:
@@ -110,7 +112,7 @@ static int fb_setup(const struct fb_args *a);
 static int fb_drop_caches(void);
 static void fb_counters(struct fb_cnt *c);
 static int fb_raw_read(const struct fb_args *a, uint64_t bytes,
-		       uint64_t *ns);
+		       uint64_t req, uint64_t *ns);
 
 static void fb_report_counters(const char *c, const struct fb_cnt *b,
 			       const struct fb_cnt *e)
@@ -168,12 +170,15 @@ static int fb_open_cold(const struct fb_args *a, const char *name,
 static int fb_raw(const void *arg)
 {
 	const struct fb_args *a = arg;
-	uint64_t ns = 0;
-	int err = fb_raw_read(a, a->raw_mb * FB_MIB, &ns);
+	uint64_t ns = 0, ns64 = 0;
+	int err = fb_raw_read(a, a->raw_mb * FB_MIB, FB_RAW_REQ, &ns);
 
+	if (!err)
+		err = fb_raw_read(a, a->raw_mb * FB_MIB, FB_RAW_REQ / 2, &ns64);
 	if (err)
 		return err;
 	fb_report_rate("raw_read_mibps", a->raw_mb * FB_MIB, ns);
+	fb_report_rate("raw_read_64k_mibps", a->raw_mb * FB_MIB, ns64);
 	return 0;
 }
 
@@ -491,19 +496,22 @@ static int fb_blk_open(uint64_t *sess, uint64_t *pa)
 	return (int)err;
 }
 
-/* As bench/swapbench.c's raw case: BLK_READ, 128 KiB per request. */
-static int fb_raw_read(const struct fb_args *a, uint64_t bytes, uint64_t *ns)
+/* As bench/swapbench.c's raw case: BLK_READ, req bytes per request. */
+static int fb_raw_read(const struct fb_args *a, uint64_t bytes, uint64_t req,
+		       uint64_t *ns)
 {
-	uint64_t sess = 0, pa = 0, nreq, t0;
-	int err = fb_blk_open(&sess, &pa);
+	static uint64_t sess, pa;
+	uint64_t nreq, t0, sect = req / BLK_SECTOR_SIZE;
+	int err = sess ? 0 : fb_blk_open(&sess, &pa);
 
 	if (err)
 		return err;
-	nreq = bytes / (BLK_MAX_SECTORS * BLK_SECTOR_SIZE);
+	if (sect == 0 || sect > BLK_MAX_SECTORS)
+		return -EINVAL;
+	nreq = bytes / req;
 	t0 = bench_now_ns();
 	for (uint64_t i = 0; i < nreq; i++) {
-		struct ipc_msg m = { .w = { a->disk, i * BLK_MAX_SECTORS,
-					    BLK_MAX_SECTORS, pa } };
+		struct ipc_msg m = { .w = { a->disk, i * sect, sect, pa } };
 		long e = ipc_request(sess, BLK_READ, 4, &m, NULL, 0);
 
 		if (e)
@@ -646,7 +654,8 @@ static void fb_counters(struct fb_cnt *c)
 }
 
 /* O_DIRECT reads of the block device, 128 KiB each: no page cache. */
-static int fb_raw_read(const struct fb_args *a, uint64_t bytes, uint64_t *ns)
+static int fb_raw_read(const struct fb_args *a, uint64_t bytes, uint64_t req,
+		       uint64_t *ns)
 {
 	void *buf;
 	uint64_t done = 0, t0;
@@ -655,16 +664,16 @@ static int fb_raw_read(const struct fb_args *a, uint64_t bytes, uint64_t *ns)
 	(void)a;
 	if (fd < 0)
 		return -errno;
-	if (posix_memalign(&buf, FB_PAGE, FB_RAW_REQ)) {
+	if (posix_memalign(&buf, FB_PAGE, req)) {
 		close(fd);
 		return -ENOMEM;
 	}
-	memset(buf, 0, FB_RAW_REQ);
+	memset(buf, 0, req);
 	t0 = bench_now_ns();
 	while (done < bytes) {
-		ssize_t n = read(fd, buf, FB_RAW_REQ);
+		ssize_t n = read(fd, buf, req);
 
-		if (n != (ssize_t)FB_RAW_REQ)
+		if (n != (ssize_t)req)
 			break;
 		done += (uint64_t)n;
 	}
