@@ -27,14 +27,14 @@
  * they are coherent with a mapping only across msync (writeback) and a
  * fresh mapping; file pages are not on the LRU lists, so they stay until
  * the last mapping of the file goes; there is no readahead window beyond
- * the run FS_BMAP gives for one fault (up to FILE_RUN_MAX pages).
+ * the window grows to FILE_RUN_MAX pages (one request).
  */
 #include <string.h>
 #include <ipc/blk.h>
 #include <ipc/fs.h>
 #include "mm.h"
 
-#define FILE_RUN_MAX	16		/* pages read per fault at most */
+#define FILE_RUN_MAX	BLK_SG_MAX	/* pages read in one request: 64 */
 #define S_IFMT		0170000
 #define S_IFREG		0100000
 
