@@ -523,8 +523,21 @@ static void test_fuzz(void)
 		    label == FS_OPEN || label == FS_WRITE ||
 		    label == FS_MKDIR)
 			memcpy(junk, "/tmp/fz/", len < 8 ? len : 8);
-		r = ipc_request(lk.handle, label, (unsigned)rnd_mod(9), &m,
-				junk, len);
+		/* Nor, by (ino, gen), a real file's data: small random words
+		 * (or words not sent, which read as 0) can name an inode of
+		 * the image and its generation (mke2fs -d leaves many at 0),
+		 * and a junk write or truncate would then land in /etc/motd.
+		 * Generations are 32 bits, so this one is always stale, and
+		 * the server must say so. */
+		unsigned nwords = (unsigned)rnd_mod(9);
+
+		if (label == FS_WRITE || label == FS_TRUNCATE ||
+		    label == FS_BMAP) {
+			m.w[1] |= 1ull << 40;
+			if (nwords < 2)		/* missing words read as 0 */
+				nwords = 2;
+		}
+		r = ipc_request(lk.handle, label, nwords, &m, junk, len);
 		oddities += r == 0;
 	}
 	err = err ?: fs_req_statfs(lk.handle, &sf);
