@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <ipc/blk.h>
+#include <ipc/mm.h>
 #include <ipc/proc.h>
 #include <ipc/usys.h>
 
@@ -83,6 +85,34 @@ static inline long bench_endpoint_publish(const char *name)
 		return err;
 	}
 	return ep;
+}
+
+/*
+ * A session on blk with a DMA buffer of npages (MM_DMA_ALLOC, BLK_OPEN):
+ * the session handle, the buffer's physical and (if va) virtual address.
+ */
+static inline int bench_blk_open(unsigned npages, uint64_t *sess,
+				 uint64_t *pa, uint64_t **va)
+{
+	struct ipc_msg m = { .w = { npages, 0 } };
+	long blk = bench_lookup("blk"), err;
+
+	if (blk < 0)
+		return (int)blk;
+	err = ipc_request(H_MM, MM_DMA_ALLOC, 2, &m, NULL, 0);
+	if (err)
+		return (int)err;
+	if (va)
+		*va = (uint64_t *)m.w[2];
+	*pa = m.w[3];
+	m = (struct ipc_msg){ .w = { 0, m.w[1] } };
+	m.tag = IPC_TAG(BLK_OPEN, 2) | IPC_TAG_HANDLES(1);
+	err = ipc_call((uint64_t)blk, &m);
+	if (!err)
+		err = (long)m.w[0];
+	if (!err)
+		*sess = m.w[1];
+	return (int)err;
 }
 
 #endif /* BENCH_PAGERK_H */

@@ -477,23 +477,7 @@ static void fb_counters(struct fb_cnt *c)
 /* A session on blk with a DMA buffer of one largest request. */
 static int fb_blk_open(uint64_t *sess, uint64_t *pa)
 {
-	struct ipc_msg m = { .w = { FB_DMA_PAGES, 0 } };
-	long blk = bench_lookup("blk"), err;
-
-	if (blk < 0)
-		return (int)blk;
-	err = ipc_request(H_MM, MM_DMA_ALLOC, 2, &m, NULL, 0);
-	if (err)
-		return (int)err;
-	*pa = m.w[3];
-	m = (struct ipc_msg){ .w = { 0, m.w[1] } };
-	m.tag = IPC_TAG(BLK_OPEN, 2) | IPC_TAG_HANDLES(1);
-	err = ipc_call((uint64_t)blk, &m);
-	if (!err)
-		err = (long)m.w[0];
-	if (!err)
-		*sess = m.w[1];
-	return (int)err;
+	return bench_blk_open(FB_DMA_PAGES, sess, pa, NULL);
 }
 
 /* As bench/swapbench.c's raw case: BLK_READ, req bytes per request. */

@@ -127,24 +127,7 @@ static void swb_report_count(const char *name, uint64_t n, const char *unit)
 /* A session on blk with a DMA buffer of one largest request. */
 static int swb_blk_open(uint64_t *sess, uint64_t *pa, uint64_t **va)
 {
-	struct ipc_msg m = { .w = { SWB_DMA_PAGES, 0 } };
-	long blk = bench_lookup("blk"), err;
-
-	if (blk < 0)
-		return (int)blk;
-	err = ipc_request(H_MM, MM_DMA_ALLOC, 2, &m, NULL, 0);
-	if (err)
-		return (int)err;
-	*va = (uint64_t *)m.w[2];
-	*pa = m.w[3];
-	m = (struct ipc_msg){ .w = { 0, m.w[1] } };
-	m.tag = IPC_TAG(BLK_OPEN, 2) | IPC_TAG_HANDLES(1);
-	err = ipc_call((uint64_t)blk, &m);
-	if (!err)
-		err = (long)m.w[0];
-	if (!err)
-		*sess = m.w[1];
-	return (int)err;
+	return bench_blk_open(SWB_DMA_PAGES, sess, pa, va);
 }
 
 /* Move mb MiB from sector 0 on, one BLK_MAX_SECTORS request at a time. */
