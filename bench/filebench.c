@@ -12,8 +12,8 @@
  *
  *	raw	  read raw_mb MiB of the disk itself from sector 0 on, one
  *		  128 KiB request at a time: raw_read_mibps; then the same
- *		  with 64 KiB requests (the largest run mm's file readahead
- *		  reads at once, FILE_RUN_MAX): raw_read_64k_mibps
+ *		  with 64 KiB requests (what the cost per request does):
+ *		  raw_read_64k_mibps
  *	seq_mmap  map cold-seq-mmap read-only (MAP_SHARED) and read one word
  *		  of every page in order: seq_mmap_mibps (file bytes / time)
  *	seq_read  read() cold-seq-read start to end, chunk_kb at a time:
@@ -32,8 +32,10 @@
  *
  * Every read case also reports what the system did: _faults (page
  * faults), _majfaults, _pages_read (pages read from the disk) and, on
- * pagerk, _file_faults (pgfault_file), _ra_pages (file_readahead_pages) and
- * _mapped_around (file_map_around), from vmstat (pagerk: MM_INFO; Linux:
+ * pagerk, _file_faults (pgfault_file), _ra_pages (file_readahead_pages),
+ * _mapped_around (file_map_around), _io_async (io_async_reads: windows mm's
+ * I/O thread read) and _io_waits (io_waits: accesses that waited for one),
+ * from vmstat (pagerk: MM_INFO; Linux:
  * /proc/vmstat, and sectors read of vda in /proc/diskstats).
  *
  * Cold: on pagerk the guest is freshly booted and each cold file is read
@@ -81,12 +83,12 @@ struct fb_args {
 /* What the system counted; ~0 for a counter it does not have. */
 struct fb_cnt {
 	uint64_t faults, majfaults, pages_read;
-	uint64_t file_faults, ra_pages, mapped_around;
+	uint64_t file_faults, ra_pages, mapped_around, io_async, io_waits;
 };
 
 static const char *fb_cnt_names[] = {
 	"faults", "majfaults", "pages_read",
-	"file_faults", "ra_pages", "mapped_around",
+	"file_faults", "ra_pages", "mapped_around", "io_async", "io_waits",
 };
 
 static void fb_report_rate(const char *name, uint64_t bytes, uint64_t ns)
@@ -103,7 +105,8 @@ static void fb_report_rate(const char *name, uint64_t bytes, uint64_t ns)
 static void fb_report_count(const char *c, const char *what, uint64_t n)
 {
 	printf("BENCH %s_%s %llu.0 %s\n", c, what, (unsigned long long)n,
-	       strstr(what, "faults") ? "faults" : "pages");
+	       strstr(what, "faults") ? "faults" :
+	       strstr(what, "io_") ? "times" : "pages");
 	fflush(stdout);
 }
 
@@ -468,10 +471,11 @@ static void fb_counters(struct fb_cnt *c)
 {
 	static const char *const keys[] = {
 		"pgfault", "pgmajfault", "file_pages_read", "pgfault_file",
-		"file_readahead_pages", "file_map_around",
+		"file_readahead_pages", "file_map_around", "io_async_reads",
+		"io_waits",
 	};
 
-	fb_vmstat_all(keys, &c->faults, 6);
+	fb_vmstat_all(keys, &c->faults, 8);
 }
 
 /* A session on blk with a DMA buffer of one largest request. */
@@ -633,6 +637,8 @@ static void fb_counters(struct fb_cnt *c)
 		.file_faults = ~0ULL,
 		.ra_pages = ~0ULL,
 		.mapped_around = ~0ULL,
+		.io_async = ~0ULL,
+		.io_waits = ~0ULL,
 	};
 	(void)fb_proc_vmstat;
 }

@@ -664,6 +664,92 @@ static int page_zero_new(struct ext2_fs *fs, const uint32_t new[4])
 	return 0;
 }
 
+/*
+ * Without allocation, with one block a page: the blocks of lbn and of up
+ * to max - 1 after it that lie in the same pointer array (the inode's
+ * direct pointers or one indirect block) and continue lbn's run - the
+ * next block each, or holes after a hole.  *first is lbn's block (0: a
+ * hole), *n the count.  One cache lookup per level instead of one walk
+ * per block: this is what a sequential reader's readahead asks for.
+ */
+static int bmap_span(struct ext2_fs *fs, const struct ext2_inode *in,
+		     uint64_t lbn, uint32_t max, uint32_t *first, uint32_t *n)
+{
+	uint32_t off[4], p, lim = EXT2_NDIR_BLOCKS, b0, k;
+	const uint32_t *map = in->i_block;
+	uint32_t *buf = NULL;
+	int depth, err = block_path(fs, lbn, off, &depth);
+
+	if (err)
+		return err;
+	if (depth > 0) {
+		p = in->i_block[off[0]];
+		for (int level = 1; level <= depth; level++) {
+			if (!p) {		/* the whole subtree is a hole */
+				if (buf)
+					ext2_bput(fs, buf);
+				*first = 0;
+				*n = (uint32_t)(fs->ptrs - off[depth]);
+				if (*n > max)
+					*n = max;
+				return 0;
+			}
+			if (!ext2_block_valid(fs, p))
+				return -EIO;
+			if (buf)
+				ext2_bput(fs, buf);
+			buf = ext2_bget(fs, p, &err);
+			if (!buf)
+				return err;
+			if (level < depth)
+				p = buf[off[level]];
+		}
+		map = buf;
+		lim = fs->ptrs;
+	}
+	b0 = map[off[depth]];
+	if (b0 && !ext2_block_valid(fs, b0)) {
+		if (buf)
+			ext2_bput(fs, buf);
+		return -EIO;
+	}
+	for (k = 1; k < max && off[depth] + k < lim; k++)
+		if (map[off[depth] + k] != (b0 ? b0 + k : 0) ||
+		    (b0 && !ext2_block_valid(fs, b0 + k)))
+			break;
+	if (buf)
+		ext2_bput(fs, buf);
+	*first = b0;
+	*n = k;
+	return 0;
+}
+
+/* ext2_bmap without allocation for 4 KiB blocks: runs of spans. */
+static int bmap_runs(struct ext2_fs *fs, const struct ext2_inode *in,
+		     uint64_t page, uint32_t max, uint32_t *first,
+		     uint32_t *npages)
+{
+	uint32_t n = 0;
+
+	*first = 0;
+	while (n < max) {
+		uint32_t b = 0, k = 0;
+		int err = bmap_span(fs, in, page + n, max - n, &b, &k);
+
+		if (err || !k) {
+			*npages = n;
+			return n ? 0 : err;	/* hand out what is mapped */
+		}
+		if (n == 0)
+			*first = b;
+		else if (b != (*first ? *first + n : 0))
+			break;
+		n += k;
+	}
+	*npages = n;
+	return 0;
+}
+
 /* The run is handed out: the cache must hold none of its blocks. */
 static int run_uncache(struct ext2_fs *fs, uint32_t first, uint32_t npages)
 {
@@ -699,6 +785,10 @@ int ext2_bmap(struct ext2_fs *fs, uint32_t ino, uint64_t page, uint32_t max,
 		return -ENXIO;
 	if (max > pages - page)
 		max = (uint32_t)(pages - page);
+	if (!alloc && fs->bsize == EXT2_PAGE_SIZE) {
+		err = bmap_runs(fs, &in, page, max, &first, &n);
+		max = 0;		/* the loop below has nothing to do */
+	}
 	for (; n < max; n++) {
 		uint32_t new[4];
 		bool in_run;

@@ -23,11 +23,16 @@
  * (only the bytes below the end of the file), then has the server flush
  * the disk's cache (FS_FSYNC).
  *
- * Not yet: read() and write() still go to the file server directly, so
- * they are coherent with a mapping only across msync (writeback) and a
- * fresh mapping; file pages are not on the LRU lists, so they stay until
- * the last mapping of the file goes; there is no readahead window beyond
- * the window grows to FILE_RUN_MAX pages (one request).
+ * read() and write() are requests to mm (MM_FILE_READ, MM_FILE_WRITE) that
+ * copy through the same cached pages, so they are coherent with every
+ * mapping.  Cache pages are on the file LRU lists and reclaim drops them
+ * (writing dirty ones first); an object stays cached after its last
+ * mapping goes, until reclaim has taken all of its pages.
+ *
+ * Readahead (below) reads the window a fault needs and waits; the window
+ * after it is read by mm's I/O thread (iothread.c) while the reader runs
+ * on.  Its pages are in the cache from the start, PG_locked until the
+ * read is over: a fault, read() or truncate that reaches one waits.
  */
 #include <string.h>
 #include <ipc/blk.h>
@@ -108,17 +113,35 @@ struct mm_object *file_obj_open(const char *path, uint64_t *size,
 	return o;
 }
 
-/* Put page p at index in o's cache (the cache takes p's reference). */
+/*
+ * Put page p at index in o's cache (the cache takes p's reference).  A
+ * page still to be read is PG_locked, and joins the LRU lists when the
+ * read is over (file_run_done).
+ */
 static void cache_add(struct mm_object *o, uint64_t index, struct page *p,
-		      uint64_t *slot)
+		      uint64_t *slot, bool locked)
 {
-	page_set(p, PG_pagecache);
+	page_set(p, PG_pagecache | (locked ? PG_locked : 0));
 	p->index = index;
 	p->private = (uint64_t)(uintptr_t)o;
 	*slot = pme_make(page_to_pfn(p), PME_PRESENT);
 	o->resident++;
 	mm_stats.file_pages++;
-	lru_file_new(p);
+	if (!locked)
+		lru_file_new(p);
+}
+
+/* Take page p (at index, not mapped anywhere) out of o's cache and free it. */
+static void cache_drop(struct mm_object *o, uint64_t index, struct page *p)
+{
+	uint64_t *slot = pagemap_slot(&o->pages, index << PAGE_SHIFT, false);
+
+	MM_ASSERT(slot && pme_pfn(*slot) == page_to_pfn(p));
+	*slot = 0;
+	o->resident--;
+	mm_stats.file_pages--;
+	page_clear(p, PG_pagecache | PG_locked | PG_readahead);
+	frame_put(p);
 }
 
 /* One page through FS_READ; the bytes past what the file has are zero. */
@@ -144,14 +167,15 @@ static int read_one(struct mm_object *o, uint64_t index, struct page *p)
 }
 
 /*
- * Read page index of o, and up to limit - 1 pages after it that FS_BMAP
- * puts in the same run and that are not cached yet, into the cache (one
- * request): the number of pages read, or -errno.
+ * Frames for page index of o and up to limit - 1 pages after it that
+ * FS_BMAP puts in the same run and that are not cached yet, put in the
+ * cache: the number of pages (in pages[]), 0 if the page is not part of a
+ * run, or -errno; *rp says where the run is.  The pages of a hole are
+ * zeroed and readable at once; the others are PG_locked until read.
  */
-static int read_run(struct mm_object *o, uint64_t index, unsigned limit)
+static int run_begin(struct mm_object *o, uint64_t index, unsigned limit,
+		     struct fs_bmap_rep *rp, struct page **pages)
 {
-	struct page *pages[FILE_RUN_MAX];
-	struct fs_bmap_rep rp;
 	unsigned max = 1, n;
 	long err;
 
@@ -164,76 +188,122 @@ static int read_run(struct mm_object *o, uint64_t index, unsigned limit)
 		max++;
 	}
 	err = fs_req_bmap(fs_h, &(struct fs_bmap_req){ o->ino, o->gen, index,
-						       max, 0 }, &rp);
+						       max, 0 }, rp);
 	if (err)
 		return (int)err;
-	n = (unsigned)MM_MIN(rp.npages, (uint64_t)max);
-	if (n == 0) {			/* not one run: this page alone */
-		pages[0] = frame_alloc();
-		if (!pages[0])
-			return -ENOMEM;
-		err = read_one(o, index, pages[0]);
-		n = 1;
-	} else {
-		for (unsigned i = 0; i < n; i++) {
-			pages[i] = rp.sector ? frame_alloc() :
-				   frame_alloc_zeroed();
-			if (!pages[i]) {
-				if (i == 0)
-					return -ENOMEM;
-				n = i;
-				break;
-			}
-		}
-		if (rp.sector) {
-			uint64_t addr[FILE_RUN_MAX];
-			struct ipc_msg m = { 0 };
-
-			for (unsigned i = 0; i < n; i++)
-				addr[i] = page_to_phys(pages[i]);
-			m.w[0] = rp.disk;
-			m.w[1] = rp.sector;
-			m.w[2] = n;
-			err = ipc_request(mm_blk_session, BLK_READV, 3, &m,
-					  addr, n * (unsigned)sizeof(addr[0]));
-		}
-	}
+	n = (unsigned)MM_MIN(rp->npages, (uint64_t)max);
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t *e = err ? NULL :
-			      pagemap_slot(&o->pages, (index + i) << PAGE_SHIFT,
-					   true);
+		uint64_t *e;
 
+		pages[i] = rp->sector ? frame_alloc() : frame_alloc_zeroed();
+		e = pages[i] ? pagemap_slot(&o->pages,
+					    (index + i) << PAGE_SHIFT, true) :
+			       NULL;
 		if (!e) {
-			frame_put(pages[i]);
-			err = err ? err : (i ? 0 : -ENOMEM);
-			continue;
+			if (pages[i])
+				frame_put(pages[i]);
+			if (i == 0)
+				return -ENOMEM;
+			n = i;
+			break;
 		}
-		cache_add(o, index + i, pages[i], e);
+		cache_add(o, index + i, pages[i], e, rp->sector != 0);
 	}
 	mm_stats.file_read += n;
-	return err ? (int)err : (int)n;
+	return (int)n;
 }
 
 /*
- * Readahead (Linux's on-demand readahead, mm/readahead.c, simplified).
- * Each file keeps one window [ra_start, ra_start + ra_size).  A miss that
- * continues a sequential pattern - the page after the last one asked for,
- * or the first past the window - doubles the window (up to RA_MAX); any
- * other miss starts a small one (RA_INIT).  The page RA_ASYNC pages before
- * the end of a window read is marked PG_readahead: when an access reaches
- * it, the next window is read before the reader runs out (asynchronous
- * readahead in Linux; here the I/O itself is synchronous, but it happens
- * ahead of need).  MADV_SEQUENTIAL reads RA_MAX at once, MADV_RANDOM only
- * the page asked for.
+ * The read of the n pages at index of o (frames at addr[]) is over: with
+ * err 0 they become readable, otherwise they leave the cache, so that the
+ * next access reads again and sees the error.  may_free: o may be freed
+ * if that leaves it with no pages and no users.
  */
-#define RA_INIT		4
-#define RA_MAX		FILE_RUN_MAX
-#define RA_ASYNC(size)	((size) / 2)
-
-/* Read what is not cached of [start, start + size); pages read. */
-static unsigned read_window(struct mm_object *o, uint64_t start,
-			    unsigned size)
+void file_run_done(struct mm_object *o, uint64_t index, const uint64_t *addr,
+		   unsigned n, int err, bool may_free)
 {
+	for (unsigned i = 0; i < n; i++) {
+		struct page *p = pfn_to_page(addr[i] >> PAGE_SHIFT);
+
+		if (err) {
+			cache_drop(o, index + i, p);
+			continue;
+		}
+		page_clear(p, PG_locked);
+		lru_file_new(p);
+	}
+	if (err) {
+		mm_stats.file_read -= n;
+		mm_stats.file_read_error++;
+		if (may_free)
+			file_done(o);
+	}
+}
+
+/* Read the run begun at index into its frames now: 0 or -errno. */
+static int run_read(struct mm_object *o, uint64_t index,
+		    const struct fs_bmap_rep *rp, struct page **pages,
+		    unsigned n)
+{
+	uint64_t addr[FILE_RUN_MAX];
+	struct ipc_msg m = { 0 };
+	long err;
+
+	for (unsigned i = 0; i < n; i++)
+		addr[i] = page_to_phys(pages[i]);
+	m.w[0] = rp->disk;
+	m.w[1] = rp->sector;
+	m.w[2] = n;
+	err = ipc_request(mm_blk_session, BLK_READV, 3, &m, addr,
+			  n * (unsigned)sizeof(addr[0]));
+	file_run_done(o, index, addr, n, err ? -EIO : 0, false);
+	return err ? -EIO : 0;
+}
+
+/*
+ * Read page index of o, and up to limit - 1 pages after it that FS_BMAP
+ * puts in the same run and that are not cached yet, into the cache (one
+ * request), and wait: the number of pages read, or -errno.
+ */
+static int read_run(struct mm_object *o, uint64_t index, unsigned limit)
+{
+	struct page *pages[FILE_RUN_MAX];
+	struct fs_bmap_rep rp;
+	uint64_t *e;
+	int n = run_begin(o, index, limit, &rp, pages), err;
+
+	if (n > 0) {
+		err = rp.sector ? run_read(o, index, &rp, pages, (unsigned)n) : 0;
+		return err ? err : n;
+	}
+	if (n < 0)
+		return n;
+	/* Not one run: this page alone, through the server. */
+	pages[0] = frame_alloc();
+	if (!pages[0])
+		return -ENOMEM;
+	err = read_one(o, index, pages[0]);
+	e = err ? NULL : pagemap_slot(&o->pages, index << PAGE_SHIFT, true);
+	if (!e) {
+		frame_put(pages[0]);
+		return err ? err : -ENOMEM;
+	}
+	cache_add(o, index, pages[0], e, false);
+	mm_stats.file_read++;
+	return 1;
+}
+
+/*
+ * Start reading what is not cached of [start, start + size) and do not
+ * wait: the thread reads it (iothread.c), or, with no thread or no free
+ * job, this one.  Stops at a page that is not part of a run (the fault
+ * that needs it reads it).  The pages put in the cache.
+ */
+static unsigned read_window_async(struct mm_object *o, uint64_t start,
+				  unsigned size)
+{
+	struct page *pages[FILE_RUN_MAX];
+	struct fs_bmap_rep rp;
 	unsigned got = 0;
 
 	for (uint64_t i = start; i < start + size;) {
@@ -244,21 +314,41 @@ static unsigned read_window(struct mm_object *o, uint64_t start,
 			i++;
 			continue;
 		}
-		n = read_run(o, i, (unsigned)(start + size - i));
+		n = run_begin(o, i, (unsigned)(start + size - i), &rp, pages);
 		if (n <= 0)
-			break;			/* the end of the file, or full */
+			break;		/* the end of the file, or no memory */
+		if (rp.sector && !io_read_submit(o, i, pages, (unsigned)n,
+						 rp.disk, rp.sector) &&
+		    run_read(o, i, &rp, pages, (unsigned)n))
+			break;
 		got += (unsigned)n;
 		i += (unsigned)n;
 	}
 	return got;
 }
 
-static void mark_async(struct mm_object *o)
+/*
+ * Readahead (Linux's on-demand readahead, mm/readahead.c, simplified).
+ * Each file keeps one window [ra_start, ra_start + ra_size).  A miss that
+ * continues a sequential pattern - the page after the last one asked for,
+ * or the first past the window - doubles the window (up to RA_MAX); any
+ * other miss starts a small one (RA_INIT).  The miss reads its window and
+ * waits; the page after the one asked for is marked PG_readahead.  An
+ * access to a marked page starts the next window, twice as large, without
+ * waiting for it (the I/O thread reads it), and marks that window's first
+ * page: so while a sequential reader consumes one window the next is on
+ * its way from the disk, and the reader waits only if it is faster than
+ * the disk.  MADV_SEQUENTIAL starts at RA_MAX, MADV_RANDOM reads only the
+ * page asked for.
+ */
+#define RA_INIT		4
+#define RA_MAX		FILE_RUN_MAX
+
+static void mark_readahead(struct mm_object *o, uint64_t at)
 {
-	uint64_t at = o->ra_start + o->ra_size - RA_ASYNC(o->ra_size);
 	uint64_t *e = pagemap_slot(&o->pages, at << PAGE_SHIFT, false);
 
-	if (o->ra_size > 1 && e && (*e & PME_PRESENT))
+	if (e && (*e & PME_PRESENT))
 		page_set(pfn_to_page(pme_pfn(*e)), PG_readahead);
 }
 
@@ -266,8 +356,9 @@ static void ra_next_window(struct mm_object *o)
 {
 	o->ra_start += o->ra_size;
 	o->ra_size = MM_MIN(o->ra_size * 2, RA_MAX);
-	mm_stats.file_ra_pages += read_window(o, o->ra_start, o->ra_size);
-	mark_async(o);
+	mm_stats.file_ra_pages += read_window_async(o, o->ra_start,
+						    o->ra_size);
+	mark_readahead(o, o->ra_start);
 }
 
 /* A miss at index: read it and what the pattern says will follow. */
@@ -292,10 +383,11 @@ static int ra_miss(struct mm_object *o, uint64_t index, int hint)
 	n = read_run(o, index, o->ra_size);
 	if (n <= 0)
 		return n < 0 ? n : -EIO;
-	got = (unsigned)n + read_window(o, index + (unsigned)n,
-					 o->ra_size - (unsigned)n);
+	got = (unsigned)n + read_window_async(o, index + (unsigned)n,
+					       o->ra_size - (unsigned)n);
 	mm_stats.file_ra_pages += got - 1;
-	mark_async(o);
+	if (o->ra_size > 1)
+		mark_readahead(o, index + 1);
 	o->prev_index = index;
 	return 0;
 }
@@ -318,9 +410,19 @@ struct page *file_page_ra(struct mm_object *o, uint64_t index, int hint,
 			mm_stats.file_ra_async++;
 			ra_next_window(o);
 		}
+		if (page_has(p, PG_locked)) {
+			/* Still on its way: wait, then look again (a failed
+			 * read left the cache, and this access reads again). */
+			io_wait_page(p);
+			e = pagemap_slot(&o->pages, index << PAGE_SHIFT, false);
+			if (!e || !(*e & PME_PRESENT))
+				goto miss;
+			p = pfn_to_page(pme_pfn(*e));
+		}
 		o->prev_index = index;
 		return p;
 	}
+miss:
 	mm_stats.pgmajfault++;
 	{
 		*err = ra_miss(o, index, hint);
@@ -368,7 +470,7 @@ unsigned file_map_around(struct mm_ctx *c, const struct vma *v, vaddr_t va,
 		if (!ce || !(*ce & PME_PRESENT))
 			break;
 		p = pfn_to_page(pme_pfn(*ce));
-		if (page_has(p, PG_readahead))
+		if (page_has(p, PG_readahead | PG_locked))
 			break;
 		p->refcount++;
 		if (anon_install(c, a, &e[i], p, v->flags & VMA_SHARED ?
@@ -384,12 +486,13 @@ unsigned file_map_around(struct mm_ctx *c, const struct vma *v, vaddr_t va,
 	return n;
 }
 
-/* MADV_WILLNEED on a file mapping: read [first, first + n) now. */
+/* MADV_WILLNEED on a file mapping: start reading [first, first + n). */
 void file_willneed(struct mm_object *o, uint64_t first, uint64_t n)
 {
 	for (uint64_t i = first; i < first + n; i += RA_MAX) {
-		unsigned got = read_window(o, i, (unsigned)MM_MIN(n - (i - first),
-							       RA_MAX));
+		unsigned got = read_window_async(o, i,
+						 (unsigned)MM_MIN(n - (i - first),
+								  RA_MAX));
 
 		mm_stats.file_ra_pages += got;
 		if (!got && !pagemap_slot(&o->pages, i << PAGE_SHIFT, false))
@@ -784,6 +887,8 @@ static int file_truncate_req(struct ipc_msg *m)
 	int err = 0;
 	struct mm_object *o = file_of(m, &err);
 
+	if (o)
+		io_wait_obj(o);		/* no frame may be cut while read into */
 	if (o && rq.size < o->size) {
 		struct cut cut = { o, MM_ALIGN_UP(rq.size, PAGE_SIZE) >>
 					 PAGE_SHIFT };

@@ -150,6 +150,9 @@ static void vmstat(struct out *o)
 	put(o, "file_readahead_pages %lu\n", (unsigned long)s->file_ra_pages);
 	put(o, "file_readahead_async %lu\n", (unsigned long)s->file_ra_async);
 	put(o, "file_map_around %lu\n", (unsigned long)s->file_map_around);
+	put(o, "file_read_error %lu\n", (unsigned long)s->file_read_error);
+	put(o, "io_async_reads %lu\n", (unsigned long)s->io_async_reads);
+	put(o, "io_waits %lu\n", (unsigned long)s->io_waits);
 	put(o, "dirty_throttle %lu\n", (unsigned long)s->dirty_throttle);
 	put(o, "flusher_runs %lu\n", (unsigned long)s->flusher_runs);
 }

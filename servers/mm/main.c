@@ -165,6 +165,7 @@ int main(void)
 	seed_init();
 	vmscan_init();
 	flusher_init();
+	iothread_init();
 	sys2(SYS_IPC_SET_RECVBUF, mm_recvbuf, IPC_BUF_MAX);
 	start_init();
 	mm_settle();
@@ -176,6 +177,8 @@ int main(void)
 		struct mm_ctx *from;
 
 		mm_close_pending();
+		if (io_ready())
+			io_reap(true);
 		if (err) {
 			m.tag = 0;
 			continue;

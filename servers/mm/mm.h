@@ -86,6 +86,7 @@ struct mm_object {
 	int wb_err;			/* OBJ_FILE: for the next fsync */
 	uint64_t ra_start, prev_index;	/* OBJ_FILE: readahead (file.c) */
 	unsigned ra_size;
+	unsigned io_pending;		/* OBJ_FILE: reads the I/O thread has */
 	struct mm_object *next_file;	/* OBJ_FILE: file.c's list */
 };
 
@@ -120,6 +121,8 @@ struct mm_stats {
 	uint64_t file_pages, file_read, file_written;	/* file.c */
 	uint64_t file_reclaimed, file_dirty, dirty_throttle, flusher_runs;
 	uint64_t file_ra_pages, file_ra_async, file_map_around;
+	uint64_t file_read_error;
+	uint64_t io_async_reads, io_waits;		/* iothread.c */
 };
 
 extern struct mm_stats mm_stats;
@@ -263,8 +266,21 @@ void file_obj_unused(struct mm_object *o);
 void flusher_init(void);
 int file_request(struct ipc_msg *m, void *unused);
 int file_reclaim(struct page *p);
+void file_run_done(struct mm_object *o, uint64_t index, const uint64_t *addr,
+		   unsigned n, int err, bool may_free);
+
+/* iothread.c: reads that do not hold up the loop (readahead) */
+#define IO_RUN_MAX	64		/* pages a job reads: BLK_SG_MAX */
+void iothread_init(void);
+bool io_read_submit(struct mm_object *o, uint64_t index, struct page **pages,
+		    unsigned n, uint64_t disk, uint64_t sector);
+bool io_ready(void);
+void io_reap(bool may_free);
+void io_wait_page(struct page *p);
+void io_wait_obj(struct mm_object *o);
 
 /* info.c */
 int info_format(unsigned kind, char *buf, size_t len);
 
 #endif
+

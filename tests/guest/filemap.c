@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "guest.h"
 
@@ -383,6 +384,186 @@ static int big(long mb)
 }
 
 /*
+ * `filemap cold MB` writes /tmp/filemap.cold, MB MiB, in a guest too small
+ * to keep it cached, so that its first pages are read from the disk again.
+ * `filemap coldcheck` then maps it, reads the first two pages (the second
+ * starts an asynchronous readahead window), and at once cuts the file to
+ * two pages and a bit: a window still being read must go too, a page past
+ * the new end is SIGBUS, and what is left reads as written.  Then it reads
+ * the rest of a second copy through the mapping while readahead runs ahead.
+ * `filemap colddead` (after the block driver is killed) reads the cold
+ * file: a page that must come from the disk is SIGBUS through a mapping
+ * and EIO through read(), and nothing else goes wrong.
+ */
+static int cold_write(const char *name, long npages)
+{
+	static uint64_t buf[PAGE / 8];
+	int fd = open(name, O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	for (long pg = 0; fd >= 0 && pg < npages; pg++) {
+		for (int w = 0; w < PAGE / 8; w++)
+			buf[w] = BIGW(pg, w);
+		if (write(fd, buf, PAGE) != PAGE) {
+			close(fd);
+			return -1;
+		}
+	}
+	if (fd >= 0 && fsync(fd)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int cold(long mb)
+{
+	int a = cold_write("/tmp/filemap.cold", mb * 256);
+	int b = a < 0 ? -1 : cold_write("/tmp/filemap.cold2", mb * 256);
+
+	if (a < 0 || b < 0)
+		FAIL("filemap.cold_write", "%s", strerror(errno));
+	else
+		PASS("filemap.cold_write");
+	close(a);
+	close(b);
+	return guest_failures != 0;
+}
+
+/* A child touching p[off]: its wait status. */
+static int touch_in_child(const volatile uint8_t *p, size_t off)
+{
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		volatile uint8_t x = p[off];
+
+		(void)x;
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+static void cold_truncate(void)
+{
+	const char *c = "filemap.readahead_truncate";
+	int fd = open("/tmp/filemap.cold", O_RDWR);
+	struct stat st;
+	const volatile uint64_t *p;
+	size_t len;
+	int status;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		FAIL(c, "open: %s", strerror(errno));
+		return;
+	}
+	len = (size_t)st.st_size;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		FAIL(c, "mmap: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	if (p[0] != BIGW(0, 0) || p[PAGE / 8 + 5] != BIGW(1, 5) ||
+	    ftruncate(fd, 2 * PAGE + 100)) {
+		FAIL(c, "read or ftruncate failed");
+	} else if (!WIFSIGNALED(status = touch_in_child((const void *)p,
+							 8 * PAGE)) ||
+		   WTERMSIG(status) != SIGBUS) {
+		FAIL(c, "page 8 after the cut: child status %#x", status);
+	} else if (p[2 * (PAGE / 8) + 11] != BIGW(2, 11) ||
+		   ((const volatile uint8_t *)p)[2 * PAGE + 99] !=
+		   (uint8_t)(BIGW(2, 12) >> 24) ||
+		   ((const volatile uint8_t *)p)[2 * PAGE + 100] != 0 ||
+		   p[2 * (PAGE / 8) + 13] != 0 ||
+		   p[PAGE / 8 + 511] != BIGW(1, 511)) {
+		FAIL(c, "the pages left are wrong");
+	} else {
+		PASS(c);
+	}
+	munmap((void *)p, len);
+	close(fd);
+}
+
+static void cold_read_all(void)
+{
+	const char *c = "filemap.readahead_read";
+	int fd = open("/tmp/filemap.cold2", O_RDONLY);
+	struct stat st;
+	const uint64_t *p;
+	long bad = 0, npages;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		FAIL(c, "open: %s", strerror(errno));
+		return;
+	}
+	npages = (long)(st.st_size / PAGE);
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	for (long pg = 0; p != MAP_FAILED && pg < npages; pg++)
+		bad += p[pg * (PAGE / 8) + (pg & 511)] != BIGW(pg, pg & 511);
+	if (p == MAP_FAILED || bad)
+		FAIL(c, "%ld of %ld pages wrong", bad, npages);
+	else
+		PASS(c);
+	if (p != MAP_FAILED)
+		munmap((void *)p, (size_t)st.st_size);
+	close(fd);
+}
+
+static int cold_dead(void)
+{
+	const char *c = "filemap.readahead_dead_disk";
+	int fd = open("/tmp/filemap.cold2", O_RDONLY);
+	static uint64_t buf[PAGE / 8];
+	const uint8_t *p;
+	struct stat st;
+	long npages, pg, eio = -1;
+	int status;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		FAIL(c, "open: %s", strerror(errno));
+		return 1;
+	}
+	npages = (long)(st.st_size / PAGE);
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		FAIL(c, "mmap: %s", strerror(errno));
+		return 1;
+	}
+	/* read(): every page either reads as written or fails with EIO. */
+	for (pg = 0; pg < npages; pg++) {
+		ssize_t r = pread(fd, buf, PAGE, pg * PAGE);
+
+		if (r < 0 && errno == EIO) {
+			if (eio < 0)
+				eio = pg;
+			continue;
+		}
+		if (r != PAGE || buf[3] != BIGW(pg, 3)) {
+			FAIL(c, "page %ld: read gave %ld, errno %d", pg,
+			     (long)r, errno);
+			return 1;
+		}
+	}
+	if (eio < 0) {
+		FAIL(c, "every page was still cached: nothing to test");
+		return 1;
+	}
+	status = touch_in_child(p, (size_t)eio * PAGE);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGBUS)
+		FAIL(c, "page %ld through the mapping: child status %#x", eio,
+		     status);
+	else
+		PASS(c);
+	munmap((void *)p, (size_t)st.st_size);
+	close(fd);
+	return guest_failures != 0;
+}
+
+/*
  * `filemap prep` makes /tmp/ioerr.dat (two pages, on the disk); after the
  * block driver is gone, `filemap ioerr` changes it with write() - the
  * page is still cached - and fsync() must report the failed writeback.
@@ -427,6 +608,15 @@ int main(int argc, char **argv)
 		return ioerr(true);
 	if (argc > 1 && !strcmp(argv[1], "ioerr"))
 		return ioerr(false);
+	if (argc > 2 && !strcmp(argv[1], "cold"))
+		return cold(strtol(argv[2], NULL, 10));
+	if (argc > 1 && !strcmp(argv[1], "coldcheck")) {
+		cold_truncate();
+		cold_read_all();
+		return guest_failures != 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "colddead"))
+		return cold_dead();
 	if (argc > 2 && !strcmp(argv[1], "big"))
 		return big(strtol(argv[2], NULL, 10));
 	if (argc > 3 && !strcmp(argv[1], "mixed"))

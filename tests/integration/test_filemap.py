@@ -245,3 +245,37 @@ def test_writeback_error_reaches_fsync():
     assert case_results(prep).get("filemap.ioerr_prep", "missing") is None, prep
     assert case_results(out).get("filemap.ioerr", "missing") is None, out
     assert alive
+
+
+def test_readahead_in_flight():
+    """Readahead ahead of the reader (mm's I/O thread, iothread.c): in a
+    guest too small to keep them cached, two files are written; then a
+    truncate that meets a window still being read, and a sequential read
+    through a mapping while the next windows come in; then, with the block
+    driver killed, a page that must come from the disk is EIO through
+    read() and SIGBUS through a mapping, and mm runs on."""
+    g = Guest(["--mem", "24M"])
+    try:
+        made = g.run("run filemap cold 16")
+        out = g.run("run filemap coldcheck")
+        st = g.run("vmstat")
+        check = g.run("mmcheck")
+        g.run("kill 2")
+        dead = g.run("run filemap colddead")
+        alive = g.alive()
+        check2 = g.run("mmcheck")
+    finally:
+        g.close()
+    assert case_results(made).get("filemap.cold_write", "missing") is None, made
+    res = case_results(out)
+    for case in ("filemap.readahead_truncate", "filemap.readahead_read"):
+        assert res.get(case, "missing") is None, out
+    val = {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", st, re.M)}
+    # the windows after the first were read by the I/O thread
+    assert val["io_async_reads"] > 20, st
+    assert val["file_readahead_async"] > 20, st
+    assert val["file_read_error"] == 0, st
+    assert "mmcheck: ok" in check, check
+    assert case_results(dead).get("filemap.readahead_dead_disk",
+                                  "missing") is None, dead
+    assert alive and "mmcheck: ok" in check2, check2

@@ -640,7 +640,7 @@ static void op_read(void)
 static void op_bmap(void)
 {
 	struct mfile *f = pick(false);
-	uint32_t ino, blk, n;
+	uint32_t ino, blk, n, max;
 	uint64_t pages, page;
 	bool alloc;
 	static uint8_t disk[PG], want[PG];
@@ -653,15 +653,23 @@ static void op_bmap(void)
 	T_EQ(ext2_namei(&fs, f->path, &ino), 0);
 	T_EQ(ext2_bmap(&fs, ino, pages, 4, false, &blk, &n), -ENXIO);
 	alloc = rnd_below(2);
-	T_EQ(ext2_bmap(&fs, ino, page, 8, alloc, &blk, &n), 0);
-	T_ASSERT(n <= 8 && page + n <= pages);
-	T_ASSERT(!alloc || n == 0 || blk != 0);
-	for (uint32_t i = 0; blk && i < n; i++) {
+	/* Short runs, and long ones that cross pointer blocks. */
+	max = 1 + (uint32_t)rnd_below(rnd_below(2) ? 8 : 1100);
+	T_EQ(ext2_bmap(&fs, ino, page, max, alloc, &blk, &n), 0);
+	T_ASSERT(n <= max && page + n <= pages);
+	T_ASSERT(n >= 1 || fs.bsize < PG);	/* a page of one block is a run */
+	T_ASSERT(!alloc || blk != 0);
+	for (uint32_t i = 0; i < n; i++) {
 		uint64_t at = (uint64_t)blk * fs.bsize + i * PG;
 
 		model_read(f, (page + i) * PG, want, PG);
 		if ((page + i + 1) * PG > f->size)	/* past EOF: zero */
 			memset(want + f->size % PG, 0, PG - f->size % PG);
+		if (!blk) {			/* a hole reads as zeroes */
+			memset(disk, 0, PG);
+			T_ASSERT(memcmp(disk, want, PG) == 0);
+			continue;
+		}
 		if (alloc) {
 			/* As a page cache would: it writes the whole page
 			 * itself, and ext2_read must then see it. */
@@ -672,7 +680,7 @@ static void op_bmap(void)
 		T_EQ(bd.read(bd.ctx, at, disk, PG), 0);
 		T_ASSERT(memcmp(disk, want, PG) == 0);
 	}
-	check_range(f, page * PG, 9 * PG);
+	check_range(f, page * PG, n < 255 ? (uint64_t)(n + 1) * PG : 256 * PG);
 }
 
 static void random_ops(int nops)
