@@ -16,12 +16,13 @@
  * MAP_PRIVATE maps the cached page read-only and copies it on the first
  * write (anon.c), so private changes never reach the file.  MAP_SHARED maps
  * it read-only until a write fault, which marks the page dirty and maps it
- * writable.  Writeback (msync, and when the last mapping goes) unmaps a
- * dirty page everywhere, so that the next write faults and dirties it
- * again, gives it disk blocks (FS_BMAP with FS_BMAP_ALLOC) and writes it
- * with BLK_WRITEV, or through FS_WRITE for a page that is not one run
- * (only the bytes below the end of the file), then has the server flush
- * the disk's cache (FS_FSYNC).
+ * writable.  Writeback (below) unmaps runs of dirty pages everywhere, so
+ * that the next write faults and dirties them again, gives them disk
+ * blocks (FS_BMAP with FS_BMAP_ALLOC) and writes each contiguous part with
+ * one BLK_WRITEV through the I/O thread, or through FS_WRITE for a page
+ * that is not one run (only the bytes below the end of the file); who
+ * needs the writes done (msync, fsync, sync, the last unmap) waits for
+ * them and has the server flush the disk's cache (FS_FSYNC).
  *
  * read() and write() are requests to mm (MM_FILE_READ, MM_FILE_WRITE) that
  * copy through the same cached pages, so they are coherent with every
@@ -32,7 +33,8 @@
  * Readahead (below) reads the window a fault needs and waits; the window
  * after it is read by mm's I/O thread (iothread.c) while the reader runs
  * on.  Its pages are in the cache from the start, PG_locked until the
- * read is over: a fault, read() or truncate that reaches one waits.
+ * read is over: a fault, read() or truncate that reaches one waits.  So
+ * does a write to a page that is PG_writeback, being written.
  */
 #include <string.h>
 #include <ipc/blk.h>
@@ -47,6 +49,7 @@ static uint64_t fs_h;			/* the file server, from init */
 static struct mm_object *files;		/* every live file object */
 
 static void file_done(struct mm_object *o);
+static void throttle_release(void);
 
 /* MM_FS_OFFER, from the process server: the file server's endpoint. */
 int fs_offer(struct ipc_msg *m, void *unused)
@@ -317,8 +320,8 @@ static unsigned read_window_async(struct mm_object *o, uint64_t start,
 		n = run_begin(o, i, (unsigned)(start + size - i), &rp, pages);
 		if (n <= 0)
 			break;		/* the end of the file, or no memory */
-		if (rp.sector && !io_read_submit(o, i, pages, (unsigned)n,
-						 rp.disk, rp.sector) &&
+		if (rp.sector && !io_submit(o, i, pages, (unsigned)n, rp.disk,
+					    rp.sector, false) &&
 		    run_read(o, i, &rp, pages, (unsigned)n))
 			break;
 		got += (unsigned)n;
@@ -413,7 +416,7 @@ struct page *file_page_ra(struct mm_object *o, uint64_t index, int hint,
 		if (page_has(p, PG_locked)) {
 			/* Still on its way: wait, then look again (a failed
 			 * read left the cache, and this access reads again). */
-			io_wait_page(p);
+			io_wait_page(p, PG_locked);
 			e = pagemap_slot(&o->pages, index << PAGE_SHIFT, false);
 			if (!e || !(*e & PME_PRESENT))
 				goto miss;
@@ -500,15 +503,28 @@ void file_willneed(struct mm_object *o, uint64_t first, uint64_t n)
 	}
 }
 
-/* A write fault on a shared mapping: the page now differs from the disk. */
+/*
+ * A write fault on a shared mapping, or a write(): the page now differs
+ * from the disk.  A page being written back is waited for first, so the
+ * disk gets the page as it was when its writeback began (stable pages).
+ */
 void file_page_dirty(struct mm_object *o, struct page *p)
 {
+	if (page_has(p, PG_writeback))
+		io_wait_page(p, PG_writeback);
 	if (!page_has(p, PG_dirty)) {
 		page_set(p, PG_dirty);
 		if (!o->dirty++)
 			o->dirtied_ns = (uint64_t)sys_clock_ns();
 		mm_stats.file_dirty++;
 	}
+}
+
+static void page_undirty(struct mm_object *o, struct page *p)
+{
+	page_clear(p, PG_dirty);
+	o->dirty--;
+	mm_stats.file_dirty--;
 }
 
 /* Take away every kernel mapping of p, so the next write faults. */
@@ -523,118 +539,224 @@ static void unmap_one(struct mm_ctx *c, vaddr_t va, void *arg)
 	}
 }
 
-/* Write one dirty page back: 0 or -errno (the page stays dirty then). */
-static int write_one(struct mm_object *o, struct page *p)
+/*
+ * The write of n pages of o (frames at addr[], PG_writeback) is over: with
+ * err 0 they are clean on the disk; otherwise they are dirty again and the
+ * next fsync or msync of the file reports EIO.
+ */
+void file_write_done(struct mm_object *o, const uint64_t *addr, unsigned n,
+		     int err)
 {
-	uint64_t index = p->index, addr = page_to_phys(p);
-	struct fs_bmap_rep rp;
-	struct fs_stat_rep st;
-	struct ipc_msg m = { 0 };
-	long err;
+	for (unsigned i = 0; i < n; i++) {
+		struct page *p = pfn_to_page(addr[i] >> PAGE_SHIFT);
 
-	rmap_walk(p, unmap_one, NULL);
-	/* Past the end of the file a page is not the file's: as Linux does
-	 * when it writes the last page, zero that part of it. */
-	if (((index + 1) << PAGE_SHIFT) > o->size && (index << PAGE_SHIFT) <
-	    o->size)
-		memset((uint8_t *)page_address(p) + (o->size & (PAGE_SIZE - 1)),
-		       0, PAGE_SIZE - (o->size & (PAGE_SIZE - 1)));
-	err = fs_req_bmap(fs_h, &(struct fs_bmap_req){ o->ino, o->gen, index,
-						       1, FS_BMAP_ALLOC }, &rp);
-	if (err == -ENXIO || err == -ESTALE || err == -ENOENT)
-		goto clean;		/* truncated or deleted: nothing to keep */
-	if (err)
-		return (int)err;
-	if (rp.npages >= 1 && rp.sector) {
-		m.w[0] = rp.disk;
-		m.w[1] = rp.sector;
-		m.w[2] = 1;
-		err = ipc_request(mm_blk_session, BLK_WRITEV, 3, &m, &addr,
-				  sizeof(addr));
-	} else {
-		/* Not one run (or the partial last page): only the bytes the
-		 * file has, through the server. */
-		err = fs_req_stat(fs_h, &(struct fs_file_req){ o->ino, o->gen },
-				  &st);
-		if (!err && st.size > index << PAGE_SHIFT) {
-			m.w[0] = o->ino;
-			m.w[1] = o->gen;
-			m.w[2] = index << PAGE_SHIFT;
-			m.w[3] = 0;
-			err = ipc_request(fs_h, FS_WRITE, 4, &m, page_address(p),
-					  (unsigned)MM_MIN(PAGE_SIZE, st.size -
-							   (index <<
-							    PAGE_SHIFT)));
-		}
+		page_clear(p, PG_writeback);
+		mm_stats.file_writeback--;
+		if (err)
+			file_page_dirty(o, p);
+		else
+			mm_stats.file_written++;
 	}
-	if (err)
-		return (int)err;
-	mm_stats.file_written++;
-clean:
-	page_clear(p, PG_dirty);
-	o->dirty--;
-	mm_stats.file_dirty--;
-	return 0;
+	if (err) {
+		if (!o->wb_failed++)
+			mm_log("mm: writeback of file %lu failed (%d)\n",
+			       (unsigned long)o->ino, err);
+		o->wb_err = -EIO;
+	}
+	throttle_release();
 }
 
+/*
+ * Writeback gathers runs of dirty pages (consecutive indices, up to
+ * FILE_RUN_MAX), unmaps them everywhere (the next write faults and
+ * dirties again), zeroes what lies past the end of the file in the last
+ * page (as Linux does: it is not the file's), and asks fs to give the run
+ * disk blocks (FS_BMAP with FS_BMAP_ALLOC).  Each contiguous part becomes
+ * one BLK_WRITEV by the I/O thread: its pages are clean and PG_writeback
+ * until the write is over.  A page that is not one run of blocks goes
+ * through FS_WRITE (only the bytes below the end of the file), here.
+ */
 struct writeback {
 	struct mm_object *o;
 	uint64_t first, last;		/* page indices, inclusive */
-	int err;
-	unsigned written;
+	int err;			/* the first error met here */
+	unsigned started;		/* pages written or being written */
+	uint64_t run_first;		/* index of run[0] */
+	unsigned n;
+	struct page *run[FILE_RUN_MAX];
 };
+
+/* One page of a run that is not one run of blocks, through the server. */
+static int write_through_fs(struct mm_object *o, struct page *p)
+{
+	uint64_t index = p->index;
+	struct fs_stat_rep st;
+	struct ipc_msg m = { 0 };
+	long err = fs_req_stat(fs_h, &(struct fs_file_req){ o->ino, o->gen },
+			       &st);
+
+	if (!err && st.size > index << PAGE_SHIFT) {
+		m.w[0] = o->ino;
+		m.w[1] = o->gen;
+		m.w[2] = index << PAGE_SHIFT;
+		m.w[3] = 0;
+		err = ipc_request(fs_h, FS_WRITE, 4, &m, page_address(p),
+				  (unsigned)MM_MIN(PAGE_SIZE, st.size -
+						   (index << PAGE_SHIFT)));
+	}
+	return (int)err;
+}
+
+/* Write the disk blocks of pages [at, at + n) of the run (one request). */
+static void write_blocks(struct writeback *wb, unsigned at, unsigned n,
+			 const struct fs_bmap_rep *rp)
+{
+	struct mm_object *o = wb->o;
+	uint64_t addr[FILE_RUN_MAX];
+	struct ipc_msg m = { 0 };
+	long err;
+
+	for (unsigned i = 0; i < n; i++) {
+		page_undirty(o, wb->run[at + i]);
+		page_set(wb->run[at + i], PG_writeback);
+		mm_stats.file_writeback++;
+		addr[i] = page_to_phys(wb->run[at + i]);
+	}
+	wb->started += n;
+	if (io_submit(o, wb->run_first + at, &wb->run[at], n, rp->disk,
+		      rp->sector, true))
+		return;
+	m.w[0] = rp->disk;		/* no I/O thread: write it here */
+	m.w[1] = rp->sector;
+	m.w[2] = n;
+	err = ipc_request(mm_blk_session, BLK_WRITEV, 3, &m, addr,
+			  n * (unsigned)sizeof(addr[0]));
+	file_write_done(o, addr, n, err ? -EIO : 0);
+}
+
+static void write_run(struct writeback *wb)
+{
+	struct mm_object *o = wb->o;
+	unsigned at = 0;
+
+	for (unsigned i = 0; i < wb->n; i++) {
+		struct page *p = wb->run[i];
+		uint64_t index = p->index;
+
+		rmap_walk(p, unmap_one, NULL);
+		if (((index + 1) << PAGE_SHIFT) > o->size &&
+		    (index << PAGE_SHIFT) < o->size)
+			memset((uint8_t *)page_address(p) +
+			       (o->size & (PAGE_SIZE - 1)), 0,
+			       PAGE_SIZE - (o->size & (PAGE_SIZE - 1)));
+	}
+	while (at < wb->n) {
+		struct fs_bmap_rep rp;
+		long err = fs_req_bmap(fs_h, &(struct fs_bmap_req){
+					       o->ino, o->gen, wb->run_first + at,
+					       wb->n - at, FS_BMAP_ALLOC }, &rp);
+		unsigned k = (unsigned)MM_MIN(rp.npages, (uint64_t)(wb->n - at));
+
+		if (err == -ENXIO || err == -ESTALE || err == -ENOENT) {
+			/* Truncated or deleted: nothing of it to keep. */
+			for (; at < wb->n; at++)
+				page_undirty(o, wb->run[at]);
+			break;
+		}
+		if (err) {
+			if (!wb->err)
+				wb->err = (int)err;	/* they stay dirty */
+			break;
+		}
+		if (k >= 1 && rp.sector) {
+			write_blocks(wb, at, k, &rp);
+			at += k;
+			continue;
+		}
+		err = write_through_fs(o, wb->run[at]);
+		if (err) {
+			if (!wb->err)
+				wb->err = (int)err;
+			break;
+		}
+		page_undirty(o, wb->run[at]);
+		mm_stats.file_written++;
+		wb->started++;
+		at++;
+	}
+	wb->n = 0;
+}
 
 static void writeback_entry(vaddr_t off, uint64_t *e, void *arg)
 {
 	struct writeback *wb = arg;
+	uint64_t index = off >> PAGE_SHIFT;
 	struct page *p;
-	int err;
 
 	if (!(*e & PME_PRESENT))
 		return;
 	p = pfn_to_page(pme_pfn(*e));
-	if (!page_has(p, PG_dirty) || (off >> PAGE_SHIFT) < wb->first ||
-	    (off >> PAGE_SHIFT) > wb->last)
+	if (!page_has(p, PG_dirty) || index < wb->first || index > wb->last)
 		return;
-	err = write_one(wb->o, p);
-	if (err && !wb->err)
-		wb->err = err;
-	wb->written += !err;
+	if (wb->n && (index != wb->run_first + wb->n ||
+		      wb->n == FILE_RUN_MAX))
+		write_run(wb);
+	if (!wb->n)
+		wb->run_first = index;
+	wb->run[wb->n++] = p;
 }
 
-/*
- * Write o's dirty pages in [first, last] back and flush the disk's cache:
- * 0, or the first error (-EIO for the caller's msync).
- */
-int file_writeback(struct mm_object *o, uint64_t first, uint64_t last)
+/* Start writing o's dirty pages in [first, last] back: pages started. */
+static unsigned writeback_start(struct mm_object *o, uint64_t first,
+				uint64_t last, int *err)
 {
-	struct writeback wb = { o, first, last, 0, 0 };
+	struct writeback wb = { .o = o, .first = first, .last = last };
 
 	if (!o->dirty)
 		return 0;
 	pagemap_for_range(&o->pages, first << PAGE_SHIFT,
 			  last >= (1ull << 35) ? 1ull << 47 :
 			  (last + 1) << PAGE_SHIFT, writeback_entry, &wb);
-	if (wb.written) {
+	if (wb.n)
+		write_run(&wb);
+	if (wb.started)
 		/* Data written behind the server's back: have it stamp the
-		 * modification time (a same-size truncate), then flush. */
+		 * modification time (a same-size truncate). */
 		fs_req_truncate(fs_h, &(struct fs_truncate_req){
 				       o->ino, o->gen, o->size });
-		fs_req_fsync(fs_h, &(struct fs_file_req){ o->ino, o->gen });
-	}
 	if (wb.err) {
 		mm_log("mm: writeback of file %lu failed (%d)\n",
 		       (unsigned long)o->ino, wb.err);
 		o->wb_err = -EIO;
 	}
-	return wb.err ? -EIO : 0;
+	if (err)
+		*err = wb.err;
+	return wb.started;
+}
+
+/*
+ * Write o's dirty pages in [first, last] back, wait for the writes, and
+ * flush the disk's cache: 0, or -EIO if any of it failed (for the
+ * caller's msync; the next fsync hears of it too).
+ */
+int file_writeback(struct mm_object *o, uint64_t first, uint64_t last)
+{
+	unsigned failed = o->wb_failed;
+	int err = 0;
+	bool wrote = writeback_start(o, first, last, &err) || o->io_pending;
+
+	io_wait_obj(o);			/* ours, and the flusher's */
+	if (wrote)
+		fs_req_fsync(fs_h, &(struct fs_file_req){ o->ino, o->gen });
+	return err || o->wb_failed != failed ? -EIO : 0;
 }
 
 /*
  * Reclaim: cache page p, isolated from the LRU and not mapped by a locked
  * process, leaves every page map (the next access faults and finds it in
  * the cache or reads it again), is written back if dirty, and is freed.
- * 0, or -EIO if the write failed (then it stays, still dirty).
+ * 0; -EBUSY if it is being written back now; or -EIO if the write failed
+ * (then it stays, still dirty).
  */
 int file_reclaim(struct page *p)
 {
@@ -643,6 +765,8 @@ int file_reclaim(struct page *p)
 	struct mm_ctx *c;
 	vaddr_t va;
 
+	if (page_has(p, PG_writeback))
+		return -EBUSY;		/* clean soon: a later pass takes it */
 	while (rmap_first(p, &c, &va)) {
 		uint64_t *e = pagemap_slot(&c->pm, va, false);
 
@@ -654,8 +778,12 @@ int file_reclaim(struct page *p)
 		c->rss--;
 		frame_put(p);		/* the entry's reference */
 	}
-	if (page_has(p, PG_dirty) && write_one(o, p))
-		return -EIO;
+	if (page_has(p, PG_dirty)) {
+		writeback_start(o, p->index, p->index, NULL);
+		io_wait_obj(o);
+		if (page_has(p, PG_dirty))
+			return -EIO;	/* the write failed: it stays */
+	}
 	slot = pagemap_slot(&o->pages, p->index << PAGE_SHIFT, false);
 	MM_ASSERT(slot && pme_pfn(*slot) == page_to_pfn(p));
 	*slot = 0;
@@ -792,16 +920,62 @@ static int set_size(struct mm_object *o, uint64_t size)
 }
 
 /*
- * Throttle a writer while dirty file pages pass the dirty ratio (20% of
- * memory, Linux's vm.dirty_ratio): it writes its own file back first
- * (balance_dirty_pages, without the sleeping).
+ * Throttling writers (Linux's balance_dirty_pages): while dirty pages and
+ * pages being written back pass the dirty ratio (20% of memory, Linux's
+ * vm.dirty_ratio), a write() to a file with dirty pages starts that
+ * file's writeback and its reply waits - the writer sleeps, mm serves
+ * everyone else - until the writes have brought the total below the
+ * ratio or are all over.  Parked replies are saved reply handles.
  */
-static void balance_dirty(struct mm_object *o)
+#define THROTTLE_MAX	16
+
+static struct {
+	uint64_t reply;			/* saved reply handle */
+	uint64_t w[3];			/* the reply: status, bytes, size */
+} throttled[THROTTLE_MAX];
+static unsigned nthrottled;
+
+static bool over_dirty_ratio(void)
 {
-	if (mm_stats.file_dirty * 5 > buddy_managed_pages() && o->dirty) {
-		mm_stats.dirty_throttle++;
-		file_writeback(o, 0, ~0ull);
+	return (mm_stats.file_dirty + mm_stats.file_writeback) * 5 >
+	       buddy_managed_pages();
+}
+
+/* Let the parked writers go once writeback has done enough. */
+static void throttle_release(void)
+{
+	if (!nthrottled || (mm_stats.file_writeback && over_dirty_ratio()))
+		return;
+	for (unsigned i = 0; i < nthrottled; i++) {
+		struct ipc_msg m = { .tag = IPC_TAG(0, 3) };
+
+		memcpy(m.w, throttled[i].w, sizeof(throttled[i].w));
+		ipc_reply(throttled[i].reply, &m);	/* gone: fine */
 	}
+	nthrottled = 0;
+}
+
+/* m holds the writer's reply: IPC_REPLY to send it now, or parked. */
+static int balance_dirty(struct mm_object *o, struct ipc_msg *m)
+{
+	long h;
+
+	if (!o->dirty || !over_dirty_ratio())
+		return IPC_REPLY;
+	mm_stats.dirty_throttle++;
+	writeback_start(o, 0, ~0ull, NULL);
+	if (!mm_stats.file_writeback)
+		return IPC_REPLY;	/* written already (no I/O thread) */
+	if (nthrottled == THROTTLE_MAX || (h = ipc_reply_save()) < 0) {
+		io_wait_obj(o);		/* nowhere to park it: wait here */
+		return IPC_REPLY;
+	}
+	throttled[nthrottled].reply = (uint64_t)h;
+	memcpy(throttled[nthrottled].w, m->w, sizeof(throttled[0].w));
+	nthrottled++;
+	if (io_ready())			/* writes done but not yet seen */
+		io_reap(false);
+	return IPC_NOREPLY;
 }
 
 /* MM_FILE_WRITE: the request's bytes at off (or at the end). */
@@ -831,17 +1005,19 @@ static int file_write_req(struct ipc_msg *m)
 
 		if (!p)
 			break;
+		if (page_has(p, PG_writeback))	/* stable while written */
+			io_wait_page(p, PG_writeback);
 		memcpy((uint8_t *)page_address(p) + pin, in + n, k);
 		file_page_dirty(o, p);
 		lru_page_touched(p);
 		n += k;
 	}
-	if (o)
-		balance_dirty(o);
-	file_done(o);
 	ipc_reply_set(m, err && !n ? err : 0, 2);
 	m->w[1] = n;
 	m->w[2] = o ? o->size : 0;
+	if (o && balance_dirty(o, m) == IPC_NOREPLY)
+		return IPC_NOREPLY;	/* o has dirty pages: not freed */
+	file_done(o);
 	return IPC_REPLY;
 }
 
@@ -928,21 +1104,29 @@ static int file_fsync_req(struct ipc_msg *m)
 	return IPC_REPLY;
 }
 
-/* Write back every cached file dirty since before `older` (0: all). */
-static void writeback_all(uint64_t older)
+/*
+ * Write back every cached file dirty since before `older` (0: all): wait
+ * for it (sync), or only start it (the flusher).
+ */
+static void writeback_all(uint64_t older, bool wait)
 {
 	struct mm_object *o, *next;
 
 	for (o = files; o; o = next) {
 		next = o->next_file;
-		if (o->dirty && (!older || o->dirtied_ns < older))
+		if (!o->dirty || (older && o->dirtied_ns >= older))
+			continue;
+		if (wait)
 			file_writeback(o, 0, ~0ull);
+		else
+			writeback_start(o, 0, ~0ull, NULL);
 	}
 }
 
 static int sync_req(struct ipc_msg *m)
 {
-	writeback_all(0);
+	writeback_all(0, true);
+	io_wait_all();			/* writes the flusher started, too */
 	ipc_reply_set(m, fs_h ? (int)fs_req_sync(fs_h) : 0, 0);
 	return IPC_REPLY;
 }
@@ -973,9 +1157,9 @@ static int flush_req(struct ipc_msg *m)
 	if (mm_stats.file_dirty) {
 		mm_stats.flusher_runs++;
 		if (mm_stats.file_dirty * 10 > buddy_managed_pages())
-			writeback_all(0);
+			writeback_all(0, false);
 		else if (now > expire)
-			writeback_all(now - expire);
+			writeback_all(now - expire, false);
 	}
 	ipc_reply_set(m, 0, 0);
 	return IPC_REPLY;
@@ -1009,6 +1193,7 @@ void flusher_init(void)
 	}
 	flusher_notif = (uint64_t)n;
 	flusher_ep = (uint64_t)ep;
+	io_set_waker(flusher_notif, 2);	/* finished writes: look at them */
 }
 
 /* Every MM_FILE_* label, MM_SYNC and MM_FLUSH. */

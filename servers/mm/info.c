@@ -62,7 +62,7 @@ static void meminfo(struct out *o)
 	kb(o, "Buffers", 0);
 	kb(o, "Cached", mm_stats.file_pages);
 	kb(o, "Dirty", mm_stats.file_dirty);
-	kb(o, "Writeback", 0);		/* writeback is synchronous */
+	kb(o, "Writeback", mm_stats.file_writeback);
 	kb(o, "SwapCached", mm_stats.swapcache_pages);
 	kb(o, "Active(anon)", lru_pages(1));
 	kb(o, "Inactive(anon)", lru_pages(0));
@@ -147,11 +147,13 @@ static void vmstat(struct out *o)
 	put(o, "file_pages_written %lu\n", (unsigned long)s->file_written);
 	put(o, "file_pages_reclaimed %lu\n", (unsigned long)s->file_reclaimed);
 	put(o, "nr_dirty %lu\n", (unsigned long)s->file_dirty);
+	put(o, "nr_writeback %lu\n", (unsigned long)s->file_writeback);
 	put(o, "file_readahead_pages %lu\n", (unsigned long)s->file_ra_pages);
 	put(o, "file_readahead_async %lu\n", (unsigned long)s->file_ra_async);
 	put(o, "file_map_around %lu\n", (unsigned long)s->file_map_around);
 	put(o, "file_read_error %lu\n", (unsigned long)s->file_read_error);
 	put(o, "io_async_reads %lu\n", (unsigned long)s->io_async_reads);
+	put(o, "io_async_writes %lu\n", (unsigned long)s->io_async_writes);
 	put(o, "io_waits %lu\n", (unsigned long)s->io_waits);
 	put(o, "dirty_throttle %lu\n", (unsigned long)s->dirty_throttle);
 	put(o, "flusher_runs %lu\n", (unsigned long)s->flusher_runs);

@@ -84,6 +84,7 @@ struct mm_object {
 	uint64_t dirty;			/* OBJ_FILE: pages to write back */
 	uint64_t dirtied_ns;		/* OBJ_FILE: when it became dirty */
 	int wb_err;			/* OBJ_FILE: for the next fsync */
+	unsigned wb_failed;		/* OBJ_FILE: writes failed, ever */
 	uint64_t ra_start, prev_index;	/* OBJ_FILE: readahead (file.c) */
 	unsigned ra_size;
 	unsigned io_pending;		/* OBJ_FILE: reads the I/O thread has */
@@ -122,7 +123,8 @@ struct mm_stats {
 	uint64_t file_reclaimed, file_dirty, dirty_throttle, flusher_runs;
 	uint64_t file_ra_pages, file_ra_async, file_map_around;
 	uint64_t file_read_error;
-	uint64_t io_async_reads, io_waits;		/* iothread.c */
+	uint64_t io_async_reads, io_async_writes, io_waits;	/* iothread.c */
+	uint64_t file_writeback;			/* pages being written */
 };
 
 extern struct mm_stats mm_stats;
@@ -268,16 +270,20 @@ int file_request(struct ipc_msg *m, void *unused);
 int file_reclaim(struct page *p);
 void file_run_done(struct mm_object *o, uint64_t index, const uint64_t *addr,
 		   unsigned n, int err, bool may_free);
+void file_write_done(struct mm_object *o, const uint64_t *addr, unsigned n,
+		     int err);
 
 /* iothread.c: reads that do not hold up the loop (readahead) */
 #define IO_RUN_MAX	64		/* pages a job reads: BLK_SG_MAX */
 void iothread_init(void);
-bool io_read_submit(struct mm_object *o, uint64_t index, struct page **pages,
-		    unsigned n, uint64_t disk, uint64_t sector);
+void io_set_waker(uint64_t notif, uint64_t bits);
+bool io_submit(struct mm_object *o, uint64_t index, struct page **pages,
+	       unsigned n, uint64_t disk, uint64_t sector, bool write);
 bool io_ready(void);
 void io_reap(bool may_free);
-void io_wait_page(struct page *p);
+void io_wait_page(struct page *p, uint32_t flag);
 void io_wait_obj(struct mm_object *o);
+void io_wait_all(void);
 
 /* info.c */
 int info_format(unsigned kind, char *buf, size_t len);

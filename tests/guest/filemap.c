@@ -564,6 +564,44 @@ static int cold_dead(void)
 }
 
 /*
+ * `filemap throttle MB` writes /tmp/throttle.dat, MB MiB, with write()
+ * faster than the disk takes it: past the dirty ratio the writer is
+ * parked while its file is written back.  Then fsync, and every page is
+ * read back with pread and checked (the integration test also reads the
+ * file on the host).
+ */
+static int throttle(long mb)
+{
+	static uint64_t buf[16 * PAGE / 8];
+	long npages = mb * 256, bad = 0;
+	int fd = open("/tmp/throttle.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	for (long pg = 0; fd >= 0 && pg < npages; pg += 16) {
+		for (int i = 0; i < 16; i++)
+			for (int w = 0; w < PAGE / 8; w += 64)
+				buf[i * (PAGE / 8) + w] = BIGW(pg + i, w);
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf)) {
+			FAIL("filemap.throttle", "write at page %ld: %s", pg,
+			     strerror(errno));
+			return 1;
+		}
+	}
+	if (fd < 0 || fsync(fd)) {
+		FAIL("filemap.throttle", "open or fsync: %s", strerror(errno));
+		return 1;
+	}
+	for (long pg = 0; pg < npages; pg++)
+		if (pread(fd, buf, 8, pg * PAGE) != 8 || buf[0] != BIGW(pg, 0))
+			bad++;
+	if (bad)
+		FAIL("filemap.throttle", "%ld pages wrong", bad);
+	else
+		PASS("filemap.throttle");
+	close(fd);
+	return bad != 0;
+}
+
+/*
  * `filemap prep` makes /tmp/ioerr.dat (two pages, on the disk); after the
  * block driver is gone, `filemap ioerr` changes it with write() - the
  * page is still cached - and fsync() must report the failed writeback.
@@ -608,6 +646,8 @@ int main(int argc, char **argv)
 		return ioerr(true);
 	if (argc > 1 && !strcmp(argv[1], "ioerr"))
 		return ioerr(false);
+	if (argc > 2 && !strcmp(argv[1], "throttle"))
+		return throttle(strtol(argv[2], NULL, 10));
 	if (argc > 2 && !strcmp(argv[1], "cold"))
 		return cold(strtol(argv[2], NULL, 10));
 	if (argc > 1 && !strcmp(argv[1], "coldcheck")) {

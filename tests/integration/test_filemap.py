@@ -279,3 +279,39 @@ def test_readahead_in_flight():
     assert case_results(dead).get("filemap.readahead_dead_disk",
                                   "missing") is None, dead
     assert alive and "mmcheck: ok" in check2, check2
+
+
+def test_writers_throttled_by_writeback(tmp_path):
+    """balance_dirty_pages: a writer faster than the disk, in a 48 MiB
+    guest, passes the dirty ratio; its file's writeback goes to mm's I/O
+    thread and the writer waits for it while mm serves the rest.  After
+    fsync nothing is dirty or under writeback, the file on the image is
+    what was written, and e2fsck finds the image clean."""
+    img = str(tmp_path / "fs.img")
+    shutil.copy(os.path.join(pagerk.DEFAULT_BUILD, "fs.img"), img)
+    g = Guest(["--mem", "48M", "--fs", img])
+    try:
+        out = g.run("run filemap throttle 24")
+        st = g.run("vmstat")
+        mem = g.run("meminfo")
+        status = g.halt()
+    finally:
+        g.close()
+    assert case_results(out).get("filemap.throttle", "missing") is None, out
+    val = {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", st, re.M)}
+    assert val["dirty_throttle"] > 0, st
+    assert val["io_async_writes"] > 10, st
+    assert val["nr_writeback"] == 0, st
+    assert re.search(r"^Writeback:\s+0 kB", mem, re.M), mem
+    assert status == 0
+    data = subprocess.run([tool("debugfs"), "-R", "cat /tmp/throttle.dat", img],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          check=True).stdout
+    assert len(data) == 24 << 20
+    words = memoryview(data).cast("Q")
+    for pg in range(24 * 256):
+        for w in (0, 64, 448):
+            assert words[pg * 512 + w] == (pg << 20) | w, (pg, w)
+    fsck = subprocess.run([tool("e2fsck"), "-fn", img], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    assert fsck.returncode == 0, fsck.stdout
