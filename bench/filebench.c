@@ -29,8 +29,11 @@
  *		  _cycles per page touched, cached_fault_faults the faults
  *		  that took (file fault-around maps several pages per fault
  *		  on both systems)
+ *	seq_write write a new file (seq-write) of file_mb MiB with write(),
+ *		  chunk_kb at a time, and fsync it: seq_write_mibps (until
+ *		  fsync returns); the file is removed afterwards
  *
- * Every read case also reports what the system did: _faults (page
+ * Every case also reports what the system did: _faults (page
  * faults), _majfaults, _pages_read (pages read from the disk) and, on
  * pagerk, _file_faults (pgfault_file), _ra_pages (file_readahead_pages),
  * _mapped_around (file_map_around), _io_async (io_async_reads: windows mm's
@@ -41,7 +44,8 @@
  * Cold: on pagerk the guest is freshly booted and each cold file is read
  * by one case only, so nothing of it is cached when its case starts (fs
  * keeps no copies of file blocks it hands to mm).  On Linux the files are
- * on a disk mounted read-only by this program, and every cold case
+ * on a disk mounted by this program (noatime: reads write nothing), and
+ * every cold case
  * starts with `echo 3 > /proc/sys/vm/drop_caches` as well.
  *
  * Arguments: dir= (pagerk default /filebench; Linux /mnt/filebench),
@@ -53,7 +57,7 @@
  * the modules tools/linux-guest/fetch-kernel extracted
  * (/lib/modules/order: virtio_pci, virtio_blk, ext4 and what they need)
  * with finit_module, mounts devtmpfs on /dev and proc on /proc, and mounts
- * /dev/vda read-only on /mnt.  Without a disk every case fails with ENODEV
+ * /dev/vda on /mnt (noatime).  Without a disk every case fails with ENODEV
  * (tools/bench attaches the image with --qemu-flags).
  */
 #ifndef _GNU_SOURCE
@@ -251,6 +255,56 @@ static int fb_seq_read(const void *arg)
 		return -EIO;
 	fb_report_rate("seq_read_mibps", bytes, t1 - t0);
 	fb_report_counters("seq_read", &c0, &c1);
+	return 0;
+}
+
+/*
+ * Write a new file (seq-write) of file_mb MiB with write(), chunk_kb at a
+ * time, then fsync: seq_write_mibps counts until fsync has returned.
+ */
+static int fb_seq_write(const void *arg)
+{
+	const struct fb_args *a = arg;
+	uint64_t bytes = a->file_mb * FB_MIB, chunk = a->chunk_kb * 1024;
+	uint64_t done = 0, t0, t1;
+	struct fb_cnt c0, c1;
+	char path[256];
+	uint64_t *buf;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/seq-write", a->dir);
+	buf = malloc(chunk);
+	if (!buf)
+		return -ENOMEM;
+	memset(buf, 0xa5, chunk);	/* fault the buffer in first */
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		free(buf);
+		return -errno;
+	}
+	fb_counters(&c0);
+	t0 = bench_now_ns();
+	while (done < bytes) {
+		ssize_t n;
+
+		for (uint64_t i = 0; i < chunk / FB_PAGE; i++)
+			buf[i * (FB_PAGE / 8)] = done / FB_PAGE + i;
+		n = write(fd, buf, chunk);
+		if (n != (ssize_t)chunk)
+			break;
+		done += (uint64_t)n;
+	}
+	if (done == bytes && fsync(fd))
+		done = 0;
+	t1 = bench_now_ns();
+	fb_counters(&c1);
+	free(buf);
+	close(fd);
+	unlink(path);
+	if (done < bytes)
+		return -EIO;
+	fb_report_rate("seq_write_mibps", bytes, t1 - t0);
+	fb_report_counters("seq_write", &c0, &c1);
 	return 0;
 }
 
@@ -565,8 +619,8 @@ static int fb_setup(const struct fb_args *a)
 		return -ENODEV;
 	}
 	mkdir(FB_MNT, 0755);
-	if (mount(FB_DEV, FB_MNT, "ext2", MS_RDONLY, NULL) &&
-	    mount(FB_DEV, FB_MNT, "ext4", MS_RDONLY, NULL) && errno != EBUSY) {
+	if (mount(FB_DEV, FB_MNT, "ext2", MS_NOATIME, NULL) &&
+	    mount(FB_DEV, FB_MNT, "ext4", MS_NOATIME, NULL) && errno != EBUSY) {
 		printf("filebench: cannot mount " FB_DEV ": errno %d\n", errno);
 		return -errno;
 	}
@@ -707,6 +761,7 @@ int main(int argc, char **argv)
 		{ "rand_mmap", fb_rand_mmap, &a },
 		{ "rand_read", fb_rand_read, &a },
 		{ "cached_fault", fb_cached_fault, &a },
+		{ "seq_write", fb_seq_write, &a },
 	};
 	int err = fb_setup(&a);
 
@@ -714,6 +769,7 @@ int main(int argc, char **argv)
 		static const char *const names[] = {
 			"raw_read_mibps", "seq_mmap_mibps", "seq_read_mibps",
 			"rand_mmap_mibps", "rand_read_mibps", "cached_fault_ns",
+			"seq_write_mibps",
 		};
 
 		for (unsigned i = 0; i < sizeof(names) / sizeof(*names); i++)

@@ -85,6 +85,7 @@ struct mm_object *file_obj_get(uint64_t ino, uint64_t gen, int *err)
 		return NULL;
 	}
 	o->size = st.size;
+	o->hole_from = MM_ALIGN_UP(st.size, PAGE_SIZE) >> PAGE_SHIFT;
 	o->next_file = files;
 	files = o;
 	return o;
@@ -616,6 +617,7 @@ static void write_blocks(struct writeback *wb, unsigned at, unsigned n,
 	struct ipc_msg m = { 0 };
 	long err;
 
+	o->hole_from = MM_MAX(o->hole_from, wb->run_first + at + n);
 	for (unsigned i = 0; i < n; i++) {
 		page_undirty(o, wb->run[at + i]);
 		page_set(wb->run[at + i], PG_writeback);
@@ -673,6 +675,7 @@ static void write_run(struct writeback *wb)
 			at += k;
 			continue;
 		}
+		o->hole_from = MM_MAX(o->hole_from, wb->run_first + at + 1);
 		err = write_through_fs(o, wb->run[at]);
 		if (err) {
 			if (!wb->err)
@@ -914,8 +917,13 @@ static int set_size(struct mm_object *o, uint64_t size)
 	err = (int)fs_req_truncate(fs_h, &(struct fs_truncate_req){
 					   o->ino, o->gen, size });
 
-	if (!err)
+	if (!err) {
+		/* Pages wholly past the smaller of the two ends are holes. */
+		o->hole_from = MM_MIN(o->hole_from, MM_ALIGN_UP(MM_MIN(size,
+							o->size), PAGE_SIZE) >>
+				      PAGE_SHIFT);
 		o->size = size;
+	}
 	return err;
 }
 
@@ -931,7 +939,7 @@ static int set_size(struct mm_object *o, uint64_t size)
 
 static struct {
 	uint64_t reply;			/* saved reply handle */
-	uint64_t w[3];			/* the reply: status, bytes, size */
+	uint64_t w[4];			/* the reply: status, n, size, old */
 } throttled[THROTTLE_MAX];
 static unsigned nthrottled;
 
@@ -947,7 +955,7 @@ static void throttle_release(void)
 	if (!nthrottled || (mm_stats.file_writeback && over_dirty_ratio()))
 		return;
 	for (unsigned i = 0; i < nthrottled; i++) {
-		struct ipc_msg m = { .tag = IPC_TAG(0, 3) };
+		struct ipc_msg m = { .tag = IPC_TAG(0, 4) };
 
 		memcpy(m.w, throttled[i].w, sizeof(throttled[i].w));
 		ipc_reply(throttled[i].reply, &m);	/* gone: fine */
@@ -978,12 +986,39 @@ static int balance_dirty(struct mm_object *o, struct ipc_msg *m)
 	return IPC_NOREPLY;
 }
 
-/* MM_FILE_WRITE: the request's bytes at off (or at the end). */
+/*
+ * Page index of o, at or past o->hole_from: grown, never written back, so
+ * the disk has nothing there - a zeroed frame, not a read.  NULL and *err
+ * -ENOMEM.
+ */
+static struct page *page_past_end(struct mm_object *o, uint64_t index,
+				  int *err)
+{
+	uint64_t *e = pagemap_slot(&o->pages, index << PAGE_SHIFT, true);
+	struct page *p;
+
+	if (e && (*e & PME_PRESENT))
+		return pfn_to_page(pme_pfn(*e));
+	p = e ? frame_alloc_zeroed() : NULL;
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	cache_add(o, index, p, e, false);
+	return p;
+}
+
+/*
+ * MM_FILE_WRITE: the request's bytes at off (or at the end).  Word 4, if
+ * sent, is how much of the client's whole write is left from here: a
+ * request that grows the file grows it that far at once.
+ */
 static int file_write_req(struct ipc_msg *m)
 {
 	static uint8_t in[PAGE_SIZE];
 	uint64_t len = MM_MIN((uint64_t)IPC_TAG_BUFLEN(m->tag), PAGE_SIZE);
-	uint64_t off = m->w[2], n = 0;
+	uint64_t rest = IPC_TAG_NWORDS(m->tag) >= 5 ? m->w[4] : 0;
+	uint64_t off = m->w[2], n = 0, old_size = 0, grow;
 	int err = 0;
 	struct mm_object *o;
 
@@ -994,14 +1029,19 @@ static int file_write_req(struct ipc_msg *m)
 	o = err ? NULL : file_of(m, &err);
 	if (o && (m->w[3] & MM_FILE_APPEND))
 		off = o->size;
-	if (o && off + len < off)
+	if (o && (off + len < off || off + rest < off))
 		err = -EFBIG;
-	if (o && !err && off + len > o->size)
-		err = set_size(o, off + len);
+	if (o)
+		old_size = o->size;
+	grow = rest > len ? off + rest : off + len;
+	if (o && !err && grow > o->size)
+		err = set_size(o, grow);
 	while (o && !err && n < len) {
 		uint64_t at = off + n, pin = at & (PAGE_SIZE - 1);
 		uint64_t k = MM_MIN(len - n, PAGE_SIZE - pin);
-		struct page *p = file_page(o, at >> PAGE_SHIFT, &err);
+		struct page *p = (at >> PAGE_SHIFT) >= o->hole_from ?
+				 page_past_end(o, at >> PAGE_SHIFT, &err) :
+				 file_page(o, at >> PAGE_SHIFT, &err);
 
 		if (!p)
 			break;
@@ -1012,9 +1052,10 @@ static int file_write_req(struct ipc_msg *m)
 		lru_page_touched(p);
 		n += k;
 	}
-	ipc_reply_set(m, err && !n ? err : 0, 2);
+	ipc_reply_set(m, err && !n ? err : 0, 3);
 	m->w[1] = n;
 	m->w[2] = o ? o->size : 0;
+	m->w[3] = old_size;
 	if (o && balance_dirty(o, m) == IPC_NOREPLY)
 		return IPC_NOREPLY;	/* o has dirty pages: not freed */
 	file_done(o);

@@ -87,7 +87,9 @@ struct mm_object {
 	unsigned wb_failed;		/* OBJ_FILE: writes failed, ever */
 	uint64_t ra_start, prev_index;	/* OBJ_FILE: readahead (file.c) */
 	unsigned ra_size;
-	unsigned io_pending;		/* OBJ_FILE: reads the I/O thread has */
+	unsigned io_pending;		/* OBJ_FILE: jobs the I/O thread has */
+	uint64_t hole_from;		/* OBJ_FILE: pages from here on have no
+					 * disk blocks (grown, not written) */
 	struct mm_object *next_file;	/* OBJ_FILE: file.c's list */
 };
 

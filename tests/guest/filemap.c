@@ -257,6 +257,80 @@ static void truncate_mapped(void)
 }
 
 /*
+ * Writes that grow a file, larger than one message: appends land one
+ * after the other, whole; a write past the end leaves a hole of zeroes;
+ * the size is exact after each; two processes appending at once never
+ * mix their writes.
+ */
+static void write_grow(void)
+{
+	const char *c = "filemap.write_grow";
+	static uint8_t a[40000], b[40000], got[40000];
+	char gpath[300];
+	struct stat st;
+	int fd, status = 0;
+	pid_t pid;
+
+	snprintf(gpath, sizeof(gpath), "%s.grow", path);
+	memset(a, 'a', sizeof(a));
+	memset(b, 'b', sizeof(b));
+	fd = open(gpath, O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0644);
+	if (fd < 0 || write(fd, a, 1000) != 1000 ||
+	    write(fd, b, sizeof(b)) != sizeof(b) || fstat(fd, &st) ||
+	    st.st_size != 41000) {
+		FAIL(c, "append: size %ld", fd < 0 ? -1L : (long)st.st_size);
+		return;
+	}
+	if (pread(fd, got, sizeof(b), 1000) != sizeof(b) ||
+	    memcmp(got, b, sizeof(b)) || pread(fd, got, 1000, 0) != 1000 ||
+	    memcmp(got, a, 1000)) {
+		FAIL(c, "appended bytes wrong");
+		return;
+	}
+	close(fd);
+	fd = open(gpath, O_RDWR);
+	/* Past the end: a hole, then 40000 bytes. */
+	if (fd < 0 || pwrite(fd, a, sizeof(a), 100000) != sizeof(a) ||
+	    fstat(fd, &st) || st.st_size != 140000 ||
+	    pread(fd, got, 1000, 50000) != 1000 || got[0] || got[999] ||
+	    pread(fd, got, sizeof(a), 100000) != sizeof(a) ||
+	    memcmp(got, a, sizeof(a))) {
+		FAIL(c, "write past the end: size %ld", (long)st.st_size);
+		return;
+	}
+	close(fd);
+	/* Two appenders, 20 writes of 40000 bytes each. */
+	fd = open(gpath, O_RDWR | O_TRUNC | O_APPEND);
+	fflush(stdout);
+	pid = fork();
+	for (int i = 0; fd >= 0 && i < 20; i++)
+		if (write(fd, pid == 0 ? b : a, sizeof(a)) != sizeof(a))
+			_exit(3);
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, &status, 0);
+	if (fd < 0 || status || fstat(fd, &st) ||
+	    st.st_size != 40 * (off_t)sizeof(a)) {
+		FAIL(c, "two appenders: status %#x, size %ld", status,
+		     (long)st.st_size);
+		return;
+	}
+	for (int i = 0; i < 40; i++)
+		if (pread(fd, got, sizeof(a), (off_t)i * sizeof(a)) !=
+		    sizeof(a) || (memcmp(got, a, sizeof(a)) &&
+				  memcmp(got, b, sizeof(b)))) {
+			FAIL(c, "append %d of two appenders is mixed", i);
+			return;
+		}
+	if (fsync(fd))		/* nothing of it left dirty behind */
+		FAIL(c, "fsync: %s", strerror(errno));
+	else
+		PASS(c);
+	close(fd);
+	unlink(gpath);
+}
+
+/*
  * `filemap mixed FILE_MB ANON_MB`: dirty file pages and anonymous memory
  * under pressure together (a small guest with swap): the file is written
  * with write(), changed through a shared mapping while the anonymous
@@ -676,6 +750,7 @@ int main(int argc, char **argv)
 	shared_fork(fd);
 	coherence(fd);
 	truncate_mapped();
+	write_grow();
 	bad_args(fd);
 	close(fd);
 	printf("%d failed\n", guest_failures);

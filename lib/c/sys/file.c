@@ -290,9 +290,18 @@ static long fs_read(struct file *f, void *buf, size_t n)
 	return r;
 }
 
+/*
+ * One MM_FILE_WRITE per page-sized chunk; each says how much of the write
+ * is left (word 4), so the first that grows the file grows it to the end
+ * of the whole write.  An append is placed by the first chunk (at the old
+ * end, reply word 3) and the rest follow it.  A write that stops short
+ * gives back the growth it did not fill.
+ */
 static long mm_write_at(const struct fs_open *o, const char *src, size_t n,
 			uint64_t off, uint64_t flags, uint64_t *end)
 {
+	bool append = flags & FS_W_APPEND;
+	uint64_t grown_from = ~0ull;	/* the size before we grew the file */
 	size_t done = 0;
 	long err = 0;
 
@@ -300,18 +309,29 @@ static long mm_write_at(const struct fs_open *o, const char *src, size_t n,
 	while (done < n) {
 		size_t chunk = n - done < IPC_BUF_MAX ? n - done : IPC_BUF_MAX;
 		struct ipc_msg m = { .w = { o->ino, o->gen, off + done,
-				     flags & FS_W_APPEND ? MM_FILE_APPEND : 0 } };
+				     append ? MM_FILE_APPEND : 0, n - done } };
 
-		err = ipc_request(H_MM, MM_FILE_WRITE, 4, &m, src + done,
+		err = ipc_request(H_MM, MM_FILE_WRITE, 5, &m, src + done,
 				  (unsigned)chunk);
 		if (err)
 			break;
-		if (flags & FS_W_APPEND)
-			off = m.w[2] - m.w[1] - done;
+		if (append) {
+			off = m.w[3];		/* done is 0 here */
+			append = false;
+		}
+		if (m.w[2] > m.w[3] && grown_from == ~0ull)
+			grown_from = m.w[3];
 		done += m.w[1];
 		*end = off + done;
 		if (m.w[1] < chunk)
 			break;
+	}
+	if (done < n && grown_from != ~0ull) {
+		struct ipc_msg t = { .w = { o->ino, o->gen,
+				     off + done > grown_from ? off + done :
+				     grown_from } };
+
+		ipc_request(H_MM, MM_FILE_TRUNCATE, 3, &t, NULL, 0);
 	}
 	return done ? (long)done : err;
 }

@@ -54,7 +54,8 @@ enum mm_label {
 				 * for the page cache (file-backed mmap) */
 	/* files through the page cache (see below) */
 	MM_FILE_READ,		/* ino, gen, off, len -> n; bytes in reply */
-	MM_FILE_WRITE,		/* ino, gen, off, flags; bytes -> n, size */
+	MM_FILE_WRITE,		/* ino, gen, off, flags, rest; bytes -> n,
+				 * size, old size */
 	MM_FILE_TRUNCATE,	/* ino, gen, size */
 	MM_FILE_FSYNC,		/* ino, gen: written back, on the disk */
 	MM_SYNC,		/* every dirty file page, then the disk */
@@ -233,7 +234,13 @@ _Static_assert(__builtin_offsetof(struct mm_frames_grant_req, task) ==
  * pager, not to the file server, so they see and make the same pages a
  * mapping of the file does.  A file is named as the file server names it,
  * (ino, gen) (ipc/fs.h).  MM_FILE_WRITE with MM_FILE_APPEND writes at the
- * end of the file (off is ignored).  Written pages are dirty in the cache
+ * end of the file (off is ignored).  A write() larger than one message is
+ * several MM_FILE_WRITEs; word 4 (rest, 0 if unknown) is how many bytes
+ * the whole write has from this one's offset on, so that the first
+ * request that grows the file grows it to the end of the whole write at
+ * once (one size change on the disk, not one per page).  The reply's
+ * word 3 is the size before the request: a writer that stops short
+ * truncates what it grew and did not write.  Written pages are dirty in the cache
  * and reach the disk within MM_DIRTY_EXPIRE_MS, at MM_FILE_FSYNC/MM_SYNC,
  * under memory pressure, or at a clean halt; a writer is made to write
  * back itself while dirty pages exceed the dirty ratio.  An error in
