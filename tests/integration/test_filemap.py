@@ -47,18 +47,50 @@ def tool(name):
     return shutil.which(name) or os.path.join("/sbin", name)
 
 
-@pytest.fixture(scope="module")
-def filemap_run(tmp_path_factory):
-    img = str(tmp_path_factory.mktemp("fs") / "fs.img")
+def host_file(img, path):
+    """The bytes of path in the ext2 image img, read on the host."""
+    return subprocess.run([tool("debugfs"), "-R", "cat " + path, img],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          check=True).stdout
+
+
+def host_words(img, path, size):
+    """The file, size bytes long, as 64-bit words."""
+    data = host_file(img, path)
+    assert len(data) == size
+    return memoryview(data).cast("Q")
+
+
+def assert_image_clean(img):
+    r = subprocess.run([tool("e2fsck"), "-fn", img], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    assert r.returncode == 0, r.stdout
+
+
+def run_on_image(img_dir, extra, cmds):
+    """Boot with a private copy of the file-system image (in img_dir) and
+    the extra tools/run flags, run each shell command, halt: (the
+    commands' outputs, the halt status, the image's path)."""
+    img = str(img_dir / "fs.img")
     shutil.copy(os.path.join(pagerk.DEFAULT_BUILD, "fs.img"), img)
-    g = Guest(["--fs", img])
+    g = Guest(["--fs", img] + extra)
     try:
-        out = g.run("run filemap")
-        mem = g.run("meminfo")
-        check = g.run("mmcheck")
+        outs = [g.run(c) for c in cmds]
         status = g.halt()
     finally:
         g.close()
+    return outs, status, img
+
+
+def vmstat_values(text):
+    return {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", text, re.M)}
+
+
+@pytest.fixture(scope="module")
+def filemap_run(tmp_path_factory):
+    (out, mem, check), status, img = run_on_image(
+        tmp_path_factory.mktemp("fs"), [],
+        ["run filemap", "meminfo", "mmcheck"])
     return {"out": out, "mem": mem, "check": check, "status": status, "img": img}
 
 
@@ -71,17 +103,13 @@ def test_filemap_case(filemap_run, case):
 
 def test_file_on_disk_matches(filemap_run):
     assert filemap_run["status"] == 0
-    data = subprocess.run([tool("debugfs"), "-R", "cat /tmp/filemap.dat",
-                           filemap_run["img"]], stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL, check=True).stdout
+    data = host_file(filemap_run["img"], "/tmp/filemap.dat")
     assert len(data) == FSIZE
     assert data == expected()
 
 
 def test_image_clean(filemap_run):
-    r = subprocess.run([tool("e2fsck"), "-fn", filemap_run["img"]],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert r.returncode == 0, r.stdout
+    assert_image_clean(filemap_run["img"])
 
 
 def test_nothing_left_dirty(filemap_run):
@@ -107,7 +135,7 @@ def test_file_larger_than_ram():
     res = case_results(out)
     for case in ("filemap.big_write", "filemap.big_read", "filemap.big_shared"):
         assert res.get(case, "missing") is None, out
-    val = {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", st, re.M)}
+    val = vmstat_values(st)
     assert val["file_pages_reclaimed"] > 5000, st
     # readahead: 48 MiB read twice through the mapping is 24576 page
     # reads, in far fewer faults; most pages came in ahead of need and
@@ -192,13 +220,9 @@ def test_clean_halt_writes_back(tmp_path):
                         "--fs", img, str(src)], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
-    data = subprocess.run([tool("debugfs"), "-R", "cat /tmp/halted.txt", img],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                          check=True).stdout
+    data = host_file(img, "/tmp/halted.txt")
     assert data == bytes(ord("A") + i % 26 for i in range(3 * 4096 + 100))
-    fsck = subprocess.run([tool("e2fsck"), "-fn", img], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
-    assert fsck.returncode == 0, fsck.stdout
+    assert_image_clean(img)
 
 
 def test_dirty_files_and_anon_under_pressure(tmp_path):
@@ -206,30 +230,18 @@ def test_dirty_files_and_anon_under_pressure(tmp_path):
     a shared mapping while 64 MiB of anonymous memory is filled; nothing
     is lost, and after the halt the file on the image is exactly what was
     written and e2fsck finds the image clean."""
-    img = str(tmp_path / "fs.img")
-    shutil.copy(os.path.join(pagerk.DEFAULT_BUILD, "fs.img"), img)
-    g = Guest(["--mem", "48M", "--fs", img, "--swap", "256M"])
-    try:
-        out = g.run("run filemap mixed 16 64")
-        st = g.run("vmstat")
-        status = g.halt()
-    finally:
-        g.close()
+    (out, st), status, img = run_on_image(
+        tmp_path, ["--mem", "48M", "--swap", "256M"],
+        ["run filemap mixed 16 64", "vmstat"])
     assert case_results(out).get("filemap.mixed", "missing") is None, out
     assert re.search(r"^pswpout [1-9]", st, re.M), st
     assert status == 0
-    data = subprocess.run([tool("debugfs"), "-R", "cat /tmp/mixed.dat", img],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                          check=True).stdout
-    assert len(data) == 16 << 20
-    words = memoryview(data).cast("Q")
+    words = host_words(img, "/tmp/mixed.dat", 16 << 20)
     for pg in range(16 * 256):
         base = pg * 512
         assert words[base + 3] == (~((pg << 20) | 3)) & (2**64 - 1), pg
         assert words[base + 4] == (pg << 20) | 4, pg
-    fsck = subprocess.run([tool("e2fsck"), "-fn", img], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
-    assert fsck.returncode == 0, fsck.stdout
+    assert_image_clean(img)
 
 
 def test_writeback_error_reaches_fsync():
@@ -271,7 +283,7 @@ def test_readahead_in_flight():
     res = case_results(out)
     for case in ("filemap.readahead_truncate", "filemap.readahead_read"):
         assert res.get(case, "missing") is None, out
-    val = {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", st, re.M)}
+    val = vmstat_values(st)
     # the windows after the first were read by the I/O thread
     assert val["io_async_reads"] > 20, st
     assert val["file_readahead_async"] > 20, st
@@ -288,31 +300,18 @@ def test_writers_throttled_by_writeback(tmp_path):
     thread and the writer waits for it while mm serves the rest.  After
     fsync nothing is dirty or under writeback, the file on the image is
     what was written, and e2fsck finds the image clean."""
-    img = str(tmp_path / "fs.img")
-    shutil.copy(os.path.join(pagerk.DEFAULT_BUILD, "fs.img"), img)
-    g = Guest(["--mem", "48M", "--fs", img])
-    try:
-        out = g.run("run filemap throttle 24")
-        st = g.run("vmstat")
-        mem = g.run("meminfo")
-        status = g.halt()
-    finally:
-        g.close()
+    (out, st, mem), status, img = run_on_image(
+        tmp_path, ["--mem", "48M"],
+        ["run filemap throttle 24", "vmstat", "meminfo"])
     assert case_results(out).get("filemap.throttle", "missing") is None, out
-    val = {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", st, re.M)}
+    val = vmstat_values(st)
     assert val["dirty_throttle"] > 0, st
     assert val["io_async_writes"] > 10, st
     assert val["nr_writeback"] == 0, st
     assert re.search(r"^Writeback:\s+0 kB", mem, re.M), mem
     assert status == 0
-    data = subprocess.run([tool("debugfs"), "-R", "cat /tmp/throttle.dat", img],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                          check=True).stdout
-    assert len(data) == 24 << 20
-    words = memoryview(data).cast("Q")
+    words = host_words(img, "/tmp/throttle.dat", 24 << 20)
     for pg in range(24 * 256):
         for w in (0, 64, 448):
             assert words[pg * 512 + w] == (pg << 20) | w, (pg, w)
-    fsck = subprocess.run([tool("e2fsck"), "-fn", img], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
-    assert fsck.returncode == 0, fsck.stdout
+    assert_image_clean(img)
