@@ -899,6 +899,76 @@ static int file_read_req(struct ipc_msg *m)
 }
 
 /*
+ * MM_FILE_READ_TO: up to MM_FILE_READ_TO_MAX bytes of the file at off,
+ * copied straight into the caller's memory at addr.  Each destination
+ * page is made present and writable as a write fault would (copy on
+ * write, a zeroed frame, a dirtied shared page) and mapped, then filled
+ * from the cache through mm's physmap: one request, where MM_FILE_READ
+ * needs one message a page.  A page the caller may not write ends the
+ * copy: -EFAULT if nothing was copied.
+ */
+static int file_read_to_req(struct ipc_msg *m)
+{
+	uint64_t off = m->w[2], addr = m->w[4], n = 0;
+	uint64_t len = MM_MIN(m->w[3], (uint64_t)MM_FILE_READ_TO_MAX);
+	struct mm_ctx *c = ctx_get(m->badge);
+	int err = 0;
+	struct mm_object *o = c ? file_of(m, &err) : NULL;
+
+	if (!c)
+		err = -EPERM;
+	if (o && (addr + len < addr || addr + len > (1ull << 47)))
+		err = -EFAULT;
+	if (o && !err)
+		err = mm_reserve(len / PAGE_SIZE + 4, c, "read");
+	while (o && !err && n < len && off + n < o->size) {
+		vaddr_t va = addr + n;
+		struct vma *v = vma_find(&c->vmas, va);
+		uint64_t k = MM_MIN(MM_MIN(len - n, PAGE_SIZE - (va & ~PAGE_MASK)),
+				    o->size - (off + n));
+		uint8_t *dst;
+		unsigned prot;
+		uint64_t *e;
+
+		if (!v || va < v->start || !(v->flags & VMA_WRITE)) {
+			err = -EFAULT;
+			break;
+		}
+		err = fault_fill(c, v, va & PAGE_MASK, true, &prot, &e);
+		if (!err) {
+			pt_pool_ensure(-1);
+			err = ctx_map_now(c, va & PAGE_MASK, *e, prot);
+		}
+		if (err)
+			break;
+		*e |= PME_MAPPED;
+		dst = (uint8_t *)page_address(pfn_to_page(pme_pfn(*e))) +
+		      (va & ~PAGE_MASK);
+		for (uint64_t j = 0; j < k;) {	/* from one or two cache pages */
+			uint64_t at = off + n + j, in = at & (PAGE_SIZE - 1);
+			uint64_t part = MM_MIN(k - j, PAGE_SIZE - in);
+			struct page *p = file_page(o, at >> PAGE_SHIFT, &err);
+
+			if (!p)
+				break;
+			memcpy(dst + j, (uint8_t *)page_address(p) + in, part);
+			lru_page_touched(p);
+			j += part;
+		}
+		if (err)
+			break;
+		n += k;
+	}
+	if (err == -ENXIO)
+		err = 0;			/* the file shrank: end of file */
+	file_done(o);
+	ipc_reply_set(m, err && !n ? err : 0, 2);
+	m->w[1] = n;
+	m->w[2] = o ? o->size : 0;
+	return IPC_REPLY;
+}
+
+/*
  * Make the file size bytes long on the disk and in o.  Growing it first
  * zeroes what a mapping may have written past the old end in the last
  * page: those bytes were never the file's, and now must read as zero.
@@ -1249,6 +1319,8 @@ int file_request(struct ipc_msg *m, void *unused)
 	switch (IPC_TAG_LABEL(m->tag)) {
 	case MM_FILE_READ:
 		return file_read_req(m);
+	case MM_FILE_READ_TO:
+		return file_read_to_req(m);
 	case MM_FILE_WRITE:
 		return file_write_req(m);
 	case MM_FILE_TRUNCATE:

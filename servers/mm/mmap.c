@@ -848,6 +848,7 @@ static const ipc_handler mm_handlers[MM_LABEL_COUNT] = {
 	[MM_MLOCK - MM_MMAP] = h_mlock,
 	[MM_FS_OFFER - MM_MMAP] = fs_offer,
 	[MM_FILE_READ - MM_MMAP ... MM_FLUSH - MM_MMAP] = file_request,
+	[MM_FILE_READ_TO - MM_MMAP] = file_request,
 	[MM_FRAMES_GRANT - MM_MMAP] = frames_grant_request,
 	[MM_FRAMES_LEND - MM_MMAP] = frames_lend_request,
 };

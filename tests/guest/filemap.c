@@ -331,6 +331,84 @@ static void write_grow(void)
 }
 
 /*
+ * read() into the caller's memory (MM_FILE_READ_TO): an unaligned read
+ * across pages matches the mapping; a read-only buffer is EFAULT; a
+ * buffer that turns read-only half way gets the bytes before; a buffer
+ * shared copy-on-write with a parent changes only in the child.
+ */
+static void read_to(void)
+{
+	const char *c = "filemap.read_to";
+	char rpath[300];
+	static uint8_t src[300000];
+	uint8_t *buf, *map;
+	int fd, status = 0;
+	ssize_t r;
+	pid_t pid;
+
+	snprintf(rpath, sizeof(rpath), "%s.readto", path);
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = PAT(i);
+	fd = open(rpath, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, src, sizeof(src)) != sizeof(src)) {
+		FAIL(c, "setup: %s", strerror(errno));
+		return;
+	}
+	buf = mmap(NULL, 80 * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	map = mmap(NULL, sizeof(src), PROT_READ, MAP_SHARED, fd, 0);
+	if (buf == MAP_FAILED || map == MAP_FAILED) {
+		FAIL(c, "mmap: %s", strerror(errno));
+		return;
+	}
+	/* Unaligned, more than one request's worth. */
+	r = pread(fd, buf + 123, 290000, 4567);
+	if (r != 290000 || memcmp(buf + 123, map + 4567, 290000)) {
+		FAIL(c, "unaligned read gave %ld", (long)r);
+		return;
+	}
+	/* Past the end: short. */
+	if (pread(fd, buf, 10000, sizeof(src) - 100) != 100 ||
+	    memcmp(buf, src + sizeof(src) - 100, 100)) {
+		FAIL(c, "read at the end");
+		return;
+	}
+	/* A read-only buffer, then one that turns read-only. */
+	errno = 0;
+	r = pread(fd, map, 100, 0);
+	if (r != -1 || errno != EFAULT) {
+		FAIL(c, "into a read-only mapping: %ld, errno %d", (long)r,
+		     errno);
+		return;
+	}
+	mprotect(buf + 2 * PAGE, PAGE, PROT_READ);
+	r = pread(fd, buf + PAGE + 100, 3 * PAGE, 0);
+	if (r != PAGE - 100 || memcmp(buf + PAGE + 100, src, PAGE - 100)) {
+		FAIL(c, "into a buffer that turns read-only: %ld", (long)r);
+		return;
+	}
+	mprotect(buf + 2 * PAGE, PAGE, PROT_READ | PROT_WRITE);
+	/* Copy on write after fork. */
+	memset(buf, 'x', 4 * PAGE);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(pread(fd, buf, 4 * PAGE, 0) != 4 * PAGE ||
+		      memcmp(buf, src, 4 * PAGE) ? 1 : 0);
+	waitpid(pid, &status, 0);
+	if (status != 0 || buf[0] != 'x' || buf[4 * PAGE - 1] != 'x') {
+		FAIL(c, "after fork: child status %#x, parent's buffer %#x",
+		     status, buf[0]);
+		return;
+	}
+	munmap(buf, 80 * PAGE);
+	munmap(map, sizeof(src));
+	close(fd);
+	unlink(rpath);
+	PASS(c);
+}
+
+/*
  * `filemap mixed FILE_MB ANON_MB`: dirty file pages and anonymous memory
  * under pressure together (a small guest with swap): the file is written
  * with write(), changed through a shared mapping while the anonymous
@@ -751,6 +829,7 @@ int main(int argc, char **argv)
 	coherence(fd);
 	truncate_mapped();
 	write_grow();
+	read_to();
 	bad_args(fd);
 	close(fd);
 	printf("%d failed\n", guest_failures);

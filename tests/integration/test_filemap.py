@@ -20,7 +20,7 @@ import pagerk  # tools/, put on sys.path by conftest
 CASES = ["filemap." + c for c in ("private_read", "private_cow", "shared_msync",
                                   "shared_munmap", "sigbus", "shared_fork", "coherent_write_to_map",
                                   "coherent_map_to_read", "truncate_sigbus", "write_grow",
-                                  "errors")]
+                                  "read_to", "errors")]
 PAGE = 4096
 FSIZE = 3 * PAGE + PAGE // 2
 

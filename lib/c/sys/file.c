@@ -213,8 +213,9 @@ static bool no_page_cache(long err)
 	return err == -ENOSYS || err == -EOPNOTSUPP || err == -ENODEV;
 }
 
-static long mm_pread(const struct fs_open *o, char *dst, size_t n,
-		     uint64_t off)
+/* Through MM_FILE_READ, a page a message: a pager without MM_FILE_READ_TO. */
+static long mm_pread_msgs(const struct fs_open *o, char *dst, size_t n,
+			  uint64_t off)
 {
 	size_t done = 0;
 	long err = 0;
@@ -240,6 +241,42 @@ static long mm_pread(const struct fs_open *o, char *dst, size_t n,
 			break;			/* the end of the file */
 	}
 	return done ? (long)done : err;
+}
+
+/*
+ * The pager copies the bytes straight into dst (MM_FILE_READ_TO), up to
+ * MM_FILE_READ_TO_MAX a request; a pager that does not know that request
+ * is asked a page a message.
+ */
+static long mm_pread(const struct fs_open *o, char *dst, size_t n,
+		     uint64_t off)
+{
+	static bool no_read_to;
+	size_t done = 0;
+	long err = 0;
+
+	while (!no_read_to && done < n) {
+		size_t chunk = n - done < MM_FILE_READ_TO_MAX ? n - done :
+			       MM_FILE_READ_TO_MAX;
+		struct ipc_msg m = { .w = { o->ino, o->gen, off + done, chunk,
+					    (uint64_t)(uintptr_t)(dst + done) } };
+
+		err = ipc_request(H_MM, MM_FILE_READ_TO, 5, &m, NULL, 0);
+		if (err == -ENOSYS && done == 0) {
+			no_read_to = true;
+			break;
+		}
+		if (!err && m.w[1] > chunk)
+			err = -EIO;
+		if (err)
+			return done ? (long)done : err;
+		done += m.w[1];
+		if (m.w[1] < chunk)
+			return (long)done;	/* the end of the file */
+	}
+	if (no_read_to)
+		return mm_pread_msgs(o, dst, n, off);
+	return (long)done;
 }
 
 static long fs_pread_direct(struct file *f, void *buf, size_t n, off_t off);

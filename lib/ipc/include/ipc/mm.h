@@ -62,6 +62,8 @@ enum mm_label {
 	MM_FLUSH,		/* from mm's own flusher thread */
 	MM_FRAMES_LEND,		/* from a client: frames of its own, for a
 				 * user-level pager (issue 6) */
+	MM_FILE_READ_TO,	/* ino, gen, off, len, addr -> n, size: the
+				 * bytes into the caller's memory */
 	MM_LABEL_END
 };
 #define MM_LABEL_COUNT	(MM_LABEL_END - MM_MMAP)
@@ -240,13 +242,20 @@ _Static_assert(__builtin_offsetof(struct mm_frames_grant_req, task) ==
  * request that grows the file grows it to the end of the whole write at
  * once (one size change on the disk, not one per page).  The reply's
  * word 3 is the size before the request: a writer that stops short
- * truncates what it grew and did not write.  Written pages are dirty in the cache
- * and reach the disk within MM_DIRTY_EXPIRE_MS, at MM_FILE_FSYNC/MM_SYNC,
- * under memory pressure, or at a clean halt; a writer is made to write
- * back itself while dirty pages exceed the dirty ratio.  An error in
+ * truncates what it grew and did not write.  Written pages are dirty in
+ * the cache and reach the disk within MM_DIRTY_EXPIRE_MS, at
+ * MM_FILE_FSYNC/MM_SYNC, under memory pressure, or at a clean halt; a
+ * writer's reply waits while dirty pages exceed the dirty ratio.  An error in
  * writing a file's pages back is reported by the next MM_FILE_FSYNC or
  * msync of that file (-EIO), once.
+ *
+ * MM_FILE_READ_TO reads up to MM_FILE_READ_TO_MAX bytes straight into the
+ * caller's memory at addr, which must be mapped writable (-EFAULT, unless
+ * bytes before the first bad page were read: then those); the pager
+ * copies from its cache, so one request does what MM_FILE_READ needs one
+ * message a page for.
  */
+#define MM_FILE_READ_TO_MAX	(256 * 1024)
 #define MM_FILE_APPEND		0x1
 #define MM_DIRTY_EXPIRE_MS	5000
 struct mm_file_req { uint64_t ino, gen, off, len; };	/* READ, WRITE */
