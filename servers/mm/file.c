@@ -865,6 +865,45 @@ static void file_done(struct mm_object *o)
 		file_obj_free(o);
 }
 
+/*
+ * Copy up to len bytes of o from off (stopping at the end of the file)
+ * out of the cache into dst: the bytes copied; *err if a page failed
+ * (-ENXIO: the file shrank meanwhile).
+ */
+static uint64_t cache_copy(struct mm_object *o, uint64_t off, uint8_t *dst,
+			   uint64_t len, int *err)
+{
+	uint64_t n = 0;
+
+	while (n < len && off + n < o->size) {
+		uint64_t at = off + n, in = at & (PAGE_SIZE - 1);
+		uint64_t k = MM_MIN(MM_MIN(len - n, PAGE_SIZE - in),
+				    o->size - at);
+		struct page *p = file_page(o, at >> PAGE_SHIFT, err);
+
+		if (!p)
+			break;
+		memcpy(dst + n, (uint8_t *)page_address(p) + in, k);
+		lru_page_touched(p);
+		n += k;
+	}
+	return n;
+}
+
+/* The reply to a read of n bytes (the error only if there are none). */
+static void read_reply(struct ipc_msg *m, struct mm_object *o, uint64_t n,
+		       int err)
+{
+	uint64_t size = o ? o->size : 0;
+
+	if (err == -ENXIO)
+		err = 0;			/* the file shrank: end of file */
+	file_done(o);			/* o may be gone now */
+	ipc_reply_set(m, err && !n ? err : 0, 2);
+	m->w[1] = n;
+	m->w[2] = size;
+}
+
 /* MM_FILE_READ: up to one page's worth of bytes, in the reply. */
 static int file_read_req(struct ipc_msg *m)
 {
@@ -873,24 +912,9 @@ static int file_read_req(struct ipc_msg *m)
 	int err = 0;
 	struct mm_object *o = file_of(m, &err);
 
-	while (o && !err && n < len && off + n < o->size) {
-		uint64_t at = off + n, in = at & (PAGE_SIZE - 1);
-		uint64_t k = MM_MIN(MM_MIN(len - n, PAGE_SIZE - in),
-				    o->size - at);
-		struct page *p = file_page(o, at >> PAGE_SHIFT, &err);
-
-		if (!p)
-			break;
-		memcpy(out + n, (uint8_t *)page_address(p) + in, k);
-		lru_page_touched(p);
-		n += k;
-	}
-	if (err == -ENXIO)
-		err = 0;			/* the file shrank: end of file */
-	file_done(o);
-	ipc_reply_set(m, err && !n ? err : 0, 2);
-	m->w[1] = n;
-	m->w[2] = o ? o->size : 0;
+	if (o)
+		n = cache_copy(o, off, out, len, &err);
+	read_reply(m, o, n, err);
 	if (n) {
 		m->tag |= IPC_TAG_BUF(n);
 		m->buf = out;
@@ -924,9 +948,7 @@ static int file_read_to_req(struct ipc_msg *m)
 	while (o && !err && n < len && off + n < o->size) {
 		vaddr_t va = addr + n;
 		struct vma *v = vma_find(&c->vmas, va);
-		uint64_t k = MM_MIN(MM_MIN(len - n, PAGE_SIZE - (va & ~PAGE_MASK)),
-				    o->size - (off + n));
-		uint8_t *dst;
+		uint64_t k = MM_MIN(len - n, PAGE_SIZE - (va & ~PAGE_MASK));
 		unsigned prot;
 		uint64_t *e;
 
@@ -942,29 +964,14 @@ static int file_read_to_req(struct ipc_msg *m)
 		if (err)
 			break;
 		*e |= PME_MAPPED;
-		dst = (uint8_t *)page_address(pfn_to_page(pme_pfn(*e))) +
-		      (va & ~PAGE_MASK);
-		for (uint64_t j = 0; j < k;) {	/* from one or two cache pages */
-			uint64_t at = off + n + j, in = at & (PAGE_SIZE - 1);
-			uint64_t part = MM_MIN(k - j, PAGE_SIZE - in);
-			struct page *p = file_page(o, at >> PAGE_SHIFT, &err);
-
-			if (!p)
-				break;
-			memcpy(dst + j, (uint8_t *)page_address(p) + in, part);
-			lru_page_touched(p);
-			j += part;
-		}
-		if (err)
-			break;
+		k = cache_copy(o, off + n, (uint8_t *)page_address(
+				       pfn_to_page(pme_pfn(*e))) +
+			       (va & ~PAGE_MASK), k, &err);
 		n += k;
+		if (!k)
+			break;			/* the end of the file, or err */
 	}
-	if (err == -ENXIO)
-		err = 0;			/* the file shrank: end of file */
-	file_done(o);
-	ipc_reply_set(m, err && !n ? err : 0, 2);
-	m->w[1] = n;
-	m->w[2] = o ? o->size : 0;
+	read_reply(m, o, n, err);
 	return IPC_REPLY;
 }
 
