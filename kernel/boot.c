@@ -16,6 +16,7 @@
  * kernel image; both are reported to mm as BOOT_RANGE_KERNEL.
  */
 #include <ipc/bootinfo.h>
+#include <exec/elf.h>
 #include "kernel.h"
 
 struct mb_info {
@@ -281,35 +282,21 @@ static paddr_t mm_page(void)
 	return pa;
 }
 
-struct elf64_ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
 static uint64_t load_elf(struct as *a, const struct boot_module *m)
 {
 	const uint8_t *img = phys_to_virt(m->paddr);
-	const struct elf64_ehdr *eh = (const void *)img;
+	const struct elf_ehdr *eh = (const void *)img;
 
 	if (m->size < sizeof(*eh) || img[0] != 0x7f || img[1] != 'E' ||
 	    eh->machine != 62 || eh->phoff + eh->phnum * sizeof(struct
-	    elf64_phdr) > m->size)
+	    elf_phdr) > m->size)
 		panic("boot: module %s is not an x86-64 ELF", m->name);
 	for (unsigned i = 0; i < eh->phnum; i++) {
-		const struct elf64_phdr *ph = (const void *)(img + eh->phoff +
+		const struct elf_phdr *ph = (const void *)(img + eh->phoff +
 					      i * sizeof(*ph));
 		unsigned prot = AS_PROT_READ;
 
-		if (ph->type != 1)		/* PT_LOAD */
+		if (ph->type != PT_LOAD)
 			continue;
 		if (ph->offset + ph->filesz > m->size ||
 		    ph->vaddr + ph->memsz >= USER_TOP)

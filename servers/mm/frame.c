@@ -86,6 +86,29 @@ struct page *frame_block_alloc(uint64_t npages, unsigned gfp)
 	return p;
 }
 
+/*
+ * Give the n frames [pfn, pfn + n) to task (0: the caller being served;
+ * BOOT_H_SELF_TASK: to mm itself, which changes nothing but fails unless
+ * mm owns every one of them), in batches: 0 or the kernel's error.
+ */
+long frames_give(uint64_t task, pfn_t pfn, uint64_t n, uint64_t flags)
+{
+	uint64_t pfns[32];
+
+	for (uint64_t done = 0; done < n;) {
+		uint64_t k = MM_MIN(n - done, 32);
+		long err;
+
+		for (uint64_t i = 0; i < k; i++)
+			pfns[i] = pfn + done + i;
+		err = sys4(SYS_FRAME_GIVE, task, pfns, k, flags);
+		if (err)
+			return err;
+		done += k;
+	}
+	return 0;
+}
+
 void frame_put(struct page *p)
 {
 	MM_ASSERT(p->refcount > 0);

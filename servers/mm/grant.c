@@ -27,7 +27,6 @@
 #include "mm.h"
 
 #define GRANTS_MAX	64
-#define GIVE_CHUNK	32		/* pfns per SYS_FRAME_GIVE */
 #define GRANT_VMA_FLAGS	(VMA_READ | VMA_WRITE | VMA_MAYREAD | VMA_MAYWRITE | \
 			 VMA_SHARED | VMA_MAYSHARE | VMA_IO | VMA_LOCKED)
 
@@ -42,27 +41,6 @@ struct grant {
 
 static struct grant grants[GRANTS_MAX];
 
-/* 0 if every frame of [pfn, pfn + n) is ours again, else -EPERM. */
-static long frames_ours(pfn_t pfn, uint64_t n)
-{
-	uint64_t pfns[GIVE_CHUNK];
-
-	for (uint64_t done = 0; done < n;) {
-		uint64_t k = MM_MIN(n - done, GIVE_CHUNK);
-		long err;
-
-		for (uint64_t i = 0; i < k; i++)
-			pfns[i] = pfn + done + i;
-		/* Giving frames to ourselves changes nothing, but fails
-		 * unless we own all of them. */
-		err = sys3(SYS_FRAME_GIVE, BOOT_H_SELF_TASK, pfns, k);
-		if (err)
-			return err;
-		done += k;
-	}
-	return 0;
-}
-
 static bool recipient_alive(const struct grant *g)
 {
 	return sys3(SYS_FRAME_GIVE, g->task, NULL, 0) == 0;
@@ -76,8 +54,9 @@ static uint64_t grant_sweep(void)
 	for (unsigned i = 0; i < GRANTS_MAX; i++) {
 		struct grant *g = &grants[i];
 
+		/* Giving them to ourselves fails until they are all ours. */
 		if (!g->used || recipient_alive(g) ||
-		    frames_ours(g->pfn, g->npages))
+		    frames_give(BOOT_H_SELF_TASK, g->pfn, g->npages, 0))
 			continue;
 		sys1(SYS_HANDLE_CLOSE, g->task);
 		obj_put(g->obj);
@@ -129,24 +108,6 @@ static int map_boot_view(struct mm_ctx *c)
 	return err;
 }
 
-static long block_give(uint64_t task, pfn_t pfn, uint64_t n)
-{
-	uint64_t pfns[GIVE_CHUNK];
-
-	for (uint64_t done = 0; done < n;) {
-		uint64_t k = MM_MIN(n - done, GIVE_CHUNK);
-		long err;
-
-		for (uint64_t i = 0; i < k; i++)
-			pfns[i] = pfn + done + i;
-		err = sys3(SYS_FRAME_GIVE, task, pfns, k);
-		if (err)
-			return err;
-		done += k;
-	}
-	return 0;
-}
-
 /* Make grant g: npages frames for context c, owned by task. */
 static int grant_make(struct grant *g, struct mm_ctx *c, uint64_t task,
 		      uint64_t npages)
@@ -172,7 +133,7 @@ static int grant_make(struct grant *g, struct mm_ctx *c, uint64_t task,
 	}
 	err = ctx_populate_now(c, v);
 	if (!err)
-		err = (int)block_give(task, page_to_pfn(p), npages);
+		err = (int)frames_give(task, page_to_pfn(p), npages, 0);
 	if (err) {
 		/* Nothing was given (a dead task takes nothing either way,
 		 * and its frames come back to us): undo the mapping. */

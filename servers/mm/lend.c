@@ -33,7 +33,6 @@
 #include "mm.h"
 
 #define LENDS_MAX	256
-#define GIVE_CHUNK	32		/* pfns per SYS_FRAME_GIVE */
 #define LEND_VMA_FLAGS	(VMA_READ | VMA_WRITE | VMA_MAYREAD | VMA_MAYWRITE | \
 			 VMA_SHARED | VMA_MAYSHARE | VMA_IO | VMA_LOCKED)
 
@@ -46,25 +45,6 @@ struct lend {
 };
 
 static struct lend lends[LENDS_MAX];
-
-/* Give [pfn, pfn + n) to task (0: the caller we are serving). */
-static long frames_give(uint64_t task, pfn_t pfn, uint64_t n, uint64_t flags)
-{
-	uint64_t pfns[GIVE_CHUNK];
-
-	for (uint64_t done = 0; done < n;) {
-		uint64_t k = MM_MIN(n - done, GIVE_CHUNK);
-		long err;
-
-		for (uint64_t i = 0; i < k; i++)
-			pfns[i] = pfn + done + i;
-		err = sys4(SYS_FRAME_GIVE, task, pfns, k, flags);
-		if (err)
-			return err;
-		done += k;
-	}
-	return 0;
-}
 
 static bool lend_ctx_alive(const struct lend *l)
 {

@@ -142,6 +142,7 @@ extern bool mm_alloc_reserve;
 struct page *frame_alloc_zeroed(void);
 struct page *frame_alloc(void);
 struct page *frame_block_alloc(uint64_t npages, unsigned gfp);
+long frames_give(uint64_t task, pfn_t pfn, uint64_t n, uint64_t flags);
 void frame_put(struct page *p);
 void pt_pool_ensure(long kernel_free);
 void frame_zero(void *addr);

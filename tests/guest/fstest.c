@@ -480,19 +480,9 @@ static void test_bmap(void)
 		PASS("fs.bmap");
 }
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static uint64_t rnd_mod(uint64_t n)
 {
-	return rnd() % n;
+	return guest_rnd() % n;
 }
 
 /* Malformed requests straight to the server: errors, never a crash. */
@@ -511,11 +501,11 @@ static void test_fuzz(void)
 		long r;
 
 		for (int w = 0; w < IPC_WORDS; w++)
-			m.w[w] = rnd() % 4 ? rnd() % 256 : rnd();
+			m.w[w] = guest_rnd() % 4 ? guest_rnd() % 256 : guest_rnd();
 		for (unsigned b = 0; b < len; b++)
-			junk[b] = (char)(rnd() % 3 ? 'a' + rnd() % 3 :
-					 rnd() % 2 ? '/' : 0);
-		if (rnd() % 2)
+			junk[b] = (char)(guest_rnd() % 3 ? 'a' + guest_rnd() % 3 :
+					 guest_rnd() % 2 ? '/' : 0);
+		if (guest_rnd() % 2)
 			junk[0] = '/';
 		/* Never name the files the host checks. */
 		if (label == FS_UNLINK || label == FS_RENAME ||

@@ -20,6 +20,17 @@ static int guest_failures;
 	guest_failures++;						\
 } while (0)
 
+/* xorshift64: the fuzzers' repeatable stream; guest_rng is its state. */
+static uint64_t guest_rng __attribute__((unused)) = 0x9e3779b97f4a7c15ull;
+
+static inline uint64_t guest_rnd(void)
+{
+	guest_rng ^= guest_rng << 13;
+	guest_rng ^= guest_rng >> 7;
+	guest_rng ^= guest_rng << 17;
+	return guest_rng;
+}
+
 /* Start argv[0] from the boot modules; the pid, or a negative errno. */
 static inline long guest_spawn(const char *const *argv)
 {

@@ -33,16 +33,6 @@
 #define PER_CHILD	6000
 #define CHILD_SECONDS	10
 
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static uint64_t nasty_word(void)
 {
 	static const uint64_t pool[] = {
@@ -51,28 +41,28 @@ static uint64_t nasty_word(void)
 		0x400000, 255, 256, 1024, 448, 449, 0x20, 0x22, 0x100000,
 	};
 
-	switch (rnd() % 3) {
+	switch (guest_rnd() % 3) {
 	case 0:
-		return pool[rnd() % (sizeof(pool) / sizeof(pool[0]))];
+		return pool[guest_rnd() % (sizeof(pool) / sizeof(pool[0]))];
 	case 1:
-		return rnd() % 10000;
+		return guest_rnd() % 10000;
 	default:
-		return rnd();
+		return guest_rnd();
 	}
 }
 
 static unsigned pick_label(uint64_t *h)
 {
-	switch (rnd() % 3) {
+	switch (guest_rnd() % 3) {
 	case 0:
 		*h = H_MM;
-		return MM_MMAP + rnd() % (MM_LABEL_COUNT + 4);
+		return MM_MMAP + guest_rnd() % (MM_LABEL_COUNT + 4);
 	case 1:
 		*h = H_PROC;
-		return PROC_SPAWN + rnd() % (PROC_LABEL_COUNT + 4);
+		return PROC_SPAWN + guest_rnd() % (PROC_LABEL_COUNT + 4);
 	default:
 		*h = H_PROC;
-		return PIPE_CREATE + rnd() % (PIPE_LABEL_COUNT + 4);
+		return PIPE_CREATE + guest_rnd() % (PIPE_LABEL_COUNT + 4);
 	}
 }
 
@@ -82,12 +72,12 @@ static int child(unsigned seed)
 	static char buf[IPC_BUF_MAX];
 	unsigned weird = 0;
 
-	rng = 0x9e3779b97f4a7c15ull * (seed + 1);
+	guest_rng = 0x9e3779b97f4a7c15ull * (seed + 1);
 	for (int i = 0; i < PER_CHILD; i++) {
 		struct ipc_msg m = { 0 };
 		uint64_t h;
-		unsigned label = pick_label(&h), nw = rnd() % 9;
-		unsigned blen = rnd() % 4 ? 0 : rnd() % sizeof(buf);
+		unsigned label = pick_label(&h), nw = guest_rnd() % 9;
+		unsigned blen = guest_rnd() % 4 ? 0 : guest_rnd() % sizeof(buf);
 		long r;
 
 		if (label == PROC_KILL || label == PROC_EXIT ||
@@ -99,10 +89,10 @@ static int child(unsigned seed)
 		for (unsigned k = 0; k < IPC_WORDS; k++)
 			m.w[k] = nasty_word();
 		for (unsigned k = 0; k < blen; k++)
-			buf[k] = (char)rnd();
+			buf[k] = (char)guest_rnd();
 		m.tag = IPC_TAG(label, nw) | IPC_TAG_BUF(blen);
-		if (nw > 2 && rnd() % 8 == 0)
-			m.tag |= IPC_TAG_HANDLES(1 + rnd() % 2);
+		if (nw > 2 && guest_rnd() % 8 == 0)
+			m.tag |= IPC_TAG_HANDLES(1 + guest_rnd() % 2);
 		m.buf = buf;
 		r = ipc_call(h, &m);
 		/* The call itself may fail (-EINVAL for a bad tag); a reply's

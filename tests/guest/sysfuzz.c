@@ -19,15 +19,6 @@
 #define CALLS	100000
 
 static uint8_t scratch[8192] __attribute__((aligned(4096)));
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 static uint64_t nasty(void)
 {
@@ -38,15 +29,15 @@ static uint64_t nasty(void)
 		0x00007ffffffff000ull, 0x8000000000000000ull, ~0ull, ~0ull - 7,
 		0x400001ull, 0xdeadbeefull, 0x1ull << 47, 0x7fffffffffffull,
 	};
-	switch (rnd() % 4) {
+	switch (guest_rnd() % 4) {
 	case 0:
-		return pool[rnd() % (sizeof(pool) / sizeof(pool[0]))];
+		return pool[guest_rnd() % (sizeof(pool) / sizeof(pool[0]))];
 	case 1:
-		return (uint64_t)(scratch + rnd() % sizeof(scratch));
+		return (uint64_t)(scratch + guest_rnd() % sizeof(scratch));
 	case 2:
-		return rnd() % 600;
+		return guest_rnd() % 600;
 	default:
-		return rnd();
+		return guest_rnd();
 	}
 }
 
@@ -62,7 +53,7 @@ int main(void)
 	unsigned long ok = 0, errors = 0, weird = 0;
 
 	for (int i = 0; i < CALLS; i++) {
-		uint64_t nr = rnd() % (SYS_COUNT + 8);
+		uint64_t nr = guest_rnd() % (SYS_COUNT + 8);
 		uint64_t a[6];
 		long r;
 
@@ -75,7 +66,7 @@ int main(void)
 			continue;
 		case SYS_RECV: case SYS_REPLY_RECV: case SYS_NOTIFY_WAIT:
 		case SYS_CALL: case SYS_SEND:
-			a[0] = (1ull << 20) + rnd() % 1000; /* never a handle */
+			a[0] = (1ull << 20) + guest_rnd() % 1000; /* never a handle */
 			break;
 		case SYS_CONSOLE_READ:
 			a[1] = 0;			/* returns at once */

@@ -14,22 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <ipc/bootinfo.h>
+#include <exec/elf.h>
 
-struct elf_ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
-#define PT_LOAD		1
 #define PF_X		1
 #define PF_W		2
 #define PF_R		4
